@@ -1,0 +1,464 @@
+//! Reading a shop's export into transactions with canonical columns: CSV (delimiter
+//! sniffed, UTF-8 or Windows-1252, decimal commas), gzip-compressed CSV, Parquet and `.xlsx`.
+//!
+//! Every format ends in the same frame: `invoice`, `stock_code`, `description`, `customer`,
+//! `country` as text; `quantity`, `unit_price` as numbers; `timestamp` as seconds since 1970
+//! (shop time); plus `row`, the 1-based data row in the file, for error messages.
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::dates::{self, DateOrder};
+use super::schema::{ColumnMap, Role};
+use crate::error::{AisleError, Result};
+
+/// What the loader found out about a file, for the user to check.
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    pub path: PathBuf,
+    pub format: &'static str,
+    pub encoding: &'static str,
+    pub delimiter: Option<char>,
+    pub decimal_comma: bool,
+    pub date_order: DateOrder,
+    /// Role → the file's own column name.
+    pub columns: Vec<(Role, String)>,
+    pub rows: usize,
+}
+
+/// Transactions in canonical columns and how they were read.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub frame: DataFrame,
+    pub report: LoadReport,
+}
+
+/// Options the user can set for reading.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Role → header name, from `--col ROLE=NAME` or the config file.
+    pub columns: BTreeMap<Role, String>,
+}
+
+/// A table of the file's own columns before roles are applied.
+struct RawTable {
+    frame: DataFrame,
+    format: &'static str,
+    encoding: &'static str,
+    delimiter: Option<char>,
+}
+
+/// Reads any supported export at `path`.
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
+    let io_error = |source| AisleError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = std::fs::read(path).map_err(io_error)?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut unpacked = Vec::with_capacity(bytes.len() * 6);
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_end(&mut unpacked)
+            .map_err(io_error)?;
+        bytes = unpacked;
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(AisleError::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+
+    let raw = if bytes.starts_with(b"PAR1") {
+        read_parquet(path, bytes)?
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(path, bytes)?
+    } else {
+        read_csv(path, bytes)?
+    };
+    canonicalise(path, raw, options)
+}
+
+fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
+    let (text, encoding) = to_utf8(bytes);
+    let delimiter = sniff_delimiter(&text);
+    let frame = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_raise_if_empty(false)
+        .with_parse_options(
+            CsvParseOptions::default()
+                .with_separator(delimiter)
+                .with_quote_char(Some(b'"')),
+        )
+        .into_reader_with_file_handle(Cursor::new(text))
+        .finish()
+        .map_err(|e| AisleError::Format {
+            path: path.to_path_buf(),
+            message: format!("not a readable CSV file ({e})"),
+        })?;
+    Ok(RawTable {
+        frame,
+        format: "CSV",
+        encoding,
+        delimiter: Some(delimiter as char),
+    })
+}
+
+/// UTF-8 passes through (a BOM is dropped); anything else is read as Windows-1252, the
+/// superset of ISO-8859-1 that spreadsheet exports with `£` signs use.
+fn to_utf8(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (rest.to_vec(), "UTF-8 with BOM");
+    }
+    if std::str::from_utf8(&bytes).is_ok() {
+        return (bytes, "UTF-8");
+    }
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+    (text.into_owned().into_bytes(), "Windows-1252 / ISO-8859-1")
+}
+
+/// The candidate that splits the first lines into the same, largest number of fields.
+fn sniff_delimiter(text: &[u8]) -> u8 {
+    let sample = &text[..text.len().min(64 * 1024)];
+    let lines: Vec<&[u8]> = sample
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(20)
+        .collect();
+    let count = |line: &[u8], delimiter: u8| {
+        let mut quoted = false;
+        line.iter()
+            .filter(|&&b| {
+                if b == b'"' {
+                    quoted = !quoted;
+                }
+                b == delimiter && !quoted
+            })
+            .count()
+    };
+    let mut best = (b',', 0usize, false);
+    for delimiter in [b',', b';', b'\t', b'|'] {
+        let Some(first) = lines.first() else { break };
+        let fields = count(first, delimiter);
+        let consistent = lines.iter().all(|l| count(l, delimiter) == fields);
+        let better = (consistent, fields) > (best.2, best.1);
+        if fields > 0 && better {
+            best = (delimiter, fields, consistent);
+        }
+    }
+    best.0
+}
+
+fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
+    let frame = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| AisleError::Format {
+            path: path.to_path_buf(),
+            message: format!("not a readable Parquet file ({e})"),
+        })?;
+    Ok(RawTable {
+        frame,
+        format: "Parquet",
+        encoding: "binary",
+        delimiter: None,
+    })
+}
+
+/// Reads the first worksheet; dates become ISO text so they share the CSV path.
+fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
+    use calamine::{Data, Reader};
+
+    let format_error = |message: String| AisleError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| format_error(format!("not a readable Excel workbook ({e})")))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| format_error("the workbook has no worksheet".into()))?
+        .map_err(|e| format_error(format!("cannot read the first worksheet ({e})")))?;
+
+    let mut rows = range.rows();
+    let headers: Vec<String> = match rows.next() {
+        Some(header) => header.iter().map(|c| c.to_string()).collect(),
+        None => {
+            return Err(AisleError::EmptyFile {
+                path: path.to_path_buf(),
+            })
+        }
+    };
+    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
+    for row in rows {
+        for (i, column) in columns.iter_mut().enumerate() {
+            let cell = row.get(i).unwrap_or(&Data::Empty);
+            column.push(match cell {
+                Data::Empty => None,
+                Data::DateTime(d) => Some(excel_serial_to_text(d.as_f64())),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    Some(format!("{}", *f as i64))
+                }
+                other => Some(other.to_string()),
+            });
+        }
+    }
+    let height = columns.first().map_or(0, Vec::len);
+    let columns = headers
+        .iter()
+        .zip(columns)
+        .map(|(name, values)| Column::new(name.as_str().into(), values))
+        .collect();
+    Ok(RawTable {
+        frame: DataFrame::new(height, columns)?,
+        format: "Excel (.xlsx)",
+        encoding: "binary",
+        delimiter: None,
+    })
+}
+
+/// Excel counts days from 1899-12-30; the fraction is the time of day.
+fn excel_serial_to_text(serial: f64) -> String {
+    let seconds = ((serial - 25_569.0) * 86_400.0).round() as i64;
+    let days = seconds.div_euclid(86_400);
+    let time = seconds.rem_euclid(86_400);
+    let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(days)))
+        .unwrap_or_default();
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        date.format("%Y-%m-%d"),
+        time / 3600,
+        time % 3600 / 60,
+        time % 60
+    )
+}
+
+/// Maps the file's columns to roles and converts each to its canonical type.
+fn canonicalise(path: &Path, raw: RawTable, options: &LoadOptions) -> Result<Loaded> {
+    let frame = raw.frame;
+    let headers: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    if frame.height() == 0 {
+        return Err(if headers.is_empty() {
+            AisleError::EmptyFile {
+                path: path.to_path_buf(),
+            }
+        } else {
+            AisleError::HeaderOnly {
+                path: path.to_path_buf(),
+            }
+        });
+    }
+    let map = ColumnMap::resolve(path, &headers, &options.columns)?;
+    let source = |role: Role| map.get(role).map(|i| headers[i].clone());
+
+    let decimal_comma = raw.delimiter.is_some_and(|d| d != ',');
+    let mut columns = vec![Column::new(
+        "row".into(),
+        (1..=frame.height() as u32).collect::<Vec<u32>>(),
+    )];
+    for role in [
+        Role::Invoice,
+        Role::StockCode,
+        Role::Description,
+        Role::Customer,
+        Role::Country,
+    ] {
+        let values = match source(role) {
+            Some(name) => text_column(frame.column(&name)?, role == Role::Customer)?,
+            None => Series::full_null(role.key().into(), frame.height(), &DataType::String),
+        };
+        columns.push(values.with_name(role.key().into()).into_column());
+    }
+    for role in [Role::Quantity, Role::UnitPrice] {
+        let name = source(role).expect("required roles are always mapped");
+        let values = number_column(path, frame.column(&name)?, &name, decimal_comma)?;
+        columns.push(values.with_name(role.key().into()).into_column());
+    }
+    let date_name = source(Role::Timestamp).expect("required roles are always mapped");
+    let (timestamps, date_order) = timestamp_column(path, frame.column(&date_name)?, &date_name)?;
+    columns.push(
+        timestamps
+            .with_name(Role::Timestamp.key().into())
+            .into_column(),
+    );
+
+    let report = LoadReport {
+        path: path.to_path_buf(),
+        format: raw.format,
+        encoding: raw.encoding,
+        delimiter: raw.delimiter,
+        decimal_comma,
+        date_order,
+        columns: map
+            .columns
+            .iter()
+            .map(|(&r, &i)| (r, headers[i].clone()))
+            .collect(),
+        rows: frame.height(),
+    };
+    Ok(Loaded {
+        frame: DataFrame::new(frame.height(), columns)?,
+        report,
+    })
+}
+
+/// Text stays text; numbers from Parquet or Excel become text without a trailing `.0`;
+/// empty values are missing.
+fn text_column(column: &Column, is_id: bool) -> Result<Series> {
+    let series = column.as_materialized_series();
+    let text = match series.dtype() {
+        DataType::Float32 | DataType::Float64 => {
+            let values = series.cast(&DataType::Float64)?;
+            let values = values.f64()?;
+            values
+                .iter()
+                .map(|v| {
+                    v.map(|f| {
+                        if f.fract() == 0.0 {
+                            format!("{}", f as i64)
+                        } else {
+                            f.to_string()
+                        }
+                    })
+                })
+                .collect::<StringChunked>()
+                .into_series()
+        }
+        _ => series.cast(&DataType::String)?,
+    };
+    let text = text.str()?;
+    let cleaned: StringChunked = text
+        .iter()
+        .map(|v| {
+            let v = v?;
+            let v = if is_id {
+                v.trim().strip_suffix(".0").unwrap_or(v.trim())
+            } else {
+                v
+            };
+            (!v.trim().is_empty()).then_some(v)
+        })
+        .collect();
+    Ok(cleaned.into_series())
+}
+
+/// Numbers as `f64`; in `;` or tab files a decimal comma is read as a point.
+fn number_column(path: &Path, column: &Column, name: &str, decimal_comma: bool) -> Result<Series> {
+    let series = column.as_materialized_series();
+    if series.dtype().is_primitive_numeric() {
+        return Ok(series.cast(&DataType::Float64)?);
+    }
+    let text = series.cast(&DataType::String)?;
+    let text = text.str()?;
+    let mut values = Vec::with_capacity(text.len());
+    for (index, value) in text.iter().enumerate() {
+        let parsed = match value.map(str::trim) {
+            None | Some("") => None,
+            Some(v) => {
+                let v = if decimal_comma {
+                    v.replace(',', ".")
+                } else {
+                    v.to_string()
+                };
+                match v.parse::<f64>() {
+                    Ok(f) if f.is_finite() => Some(f),
+                    _ => {
+                        return Err(AisleError::BadValue {
+                            path: path.to_path_buf(),
+                            row: index + 1,
+                            column: name.to_string(),
+                            what: "a number",
+                            value: value.unwrap_or_default().to_string(),
+                            hint: "; fix the value or pass `--col` to pick another column".into(),
+                        })
+                    }
+                }
+            }
+        };
+        values.push(parsed);
+    }
+    Ok(Float64Chunked::from_iter_options("".into(), values.into_iter()).into_series())
+}
+
+/// Seconds since 1970 from text dates, Parquet datetimes or dates.
+fn timestamp_column(path: &Path, column: &Column, name: &str) -> Result<(Series, DateOrder)> {
+    let series = column.as_materialized_series();
+    let seconds_per = |unit: &TimeUnit| match unit {
+        TimeUnit::Nanoseconds => 1_000_000_000,
+        TimeUnit::Microseconds => 1_000_000,
+        TimeUnit::Milliseconds => 1_000,
+    };
+    match series.dtype() {
+        DataType::Datetime(unit, _) => {
+            let per = seconds_per(unit);
+            let raw = series.cast(&DataType::Int64)?;
+            let seconds: Int64Chunked = raw
+                .i64()?
+                .iter()
+                .map(|v| v.map(|t| t.div_euclid(per)))
+                .collect();
+            Ok((seconds.into_series(), DateOrder::Iso))
+        }
+        DataType::Date => {
+            let raw = series.cast(&DataType::Int32)?;
+            let seconds: Int64Chunked = raw
+                .i32()?
+                .iter()
+                .map(|v| v.map(|d| d as i64 * 86_400))
+                .collect();
+            Ok((seconds.into_series(), DateOrder::Iso))
+        }
+        _ => {
+            let text = series.cast(&DataType::String)?;
+            let text = text.str()?;
+            let (seconds, order) =
+                dates::parse_column(text.iter()).map_err(|e| AisleError::BadValue {
+                    path: path.to_path_buf(),
+                    row: e.index + 1,
+                    column: name.to_string(),
+                    what: "a date",
+                    value: text.get(e.index).unwrap_or_default().to_string(),
+                    hint: format!(" ({})", e.reason),
+                })?;
+            Ok((
+                Int64Chunked::from_iter_options("".into(), seconds.into_iter()).into_series(),
+                order,
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_semicolons_tabs_and_pipes() {
+        assert_eq!(sniff_delimiter(b"a;b;c\n1;2,5;3\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n1\t2\t3\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"a|b\n\"x|y\"|2\n"), b'|');
+        assert_eq!(sniff_delimiter(b"a,b,c\n\"x, y\",2,3\n"), b',');
+    }
+
+    #[test]
+    fn latin1_pound_sign_becomes_utf8() {
+        let (text, encoding) = to_utf8(b"price \xa3".to_vec());
+        assert_eq!(String::from_utf8(text).unwrap(), "price £");
+        assert!(encoding.starts_with("Windows-1252"));
+    }
+
+    #[test]
+    fn excel_serial_dates() {
+        assert_eq!(
+            excel_serial_to_text(40_513.351_388_888_89),
+            "2010-12-01 08:26:00"
+        );
+    }
+}

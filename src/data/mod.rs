@@ -1,0 +1,74 @@
+//! Sales logs in, clean transactions out: reading any export (`load`), naming its columns
+//! (`schema`), reading its dates (`dates`), reporting its quality (`quality`) and applying
+//! the cleaning rules (`clean`).
+
+pub mod clean;
+pub mod dates;
+pub mod load;
+pub mod quality;
+pub mod schema;
+
+use polars::prelude::*;
+
+use crate::error::Result;
+
+/// 1970-01-01 was a Thursday: with Monday = 0, day `d` falls on `(d + 3) mod 7`.
+pub const EPOCH_WEEKDAY_OFFSET: i64 = 3;
+pub const SECONDS_PER_DAY: i64 = 86_400;
+
+/// A frame column as plain `f64`s (missing values as NaN).
+pub fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let column = frame.column(name)?.cast(&DataType::Float64)?;
+    Ok(column
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect())
+}
+
+/// A frame column as plain `i64`s (missing values as 0).
+pub fn i64_values(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    let column = frame.column(name)?.cast(&DataType::Int64)?;
+    Ok(column.i64()?.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+/// A frame column as owned strings (missing values as empty).
+pub fn text_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let column = frame.column(name)?.cast(&DataType::String)?;
+    Ok(column
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
+}
+
+/// Stock codes with fewer than two digits are postage, fees and adjustments, not products:
+/// `POST`, `D`, `C2`, `M`, `BANK CHARGES`, `DOT`, `CRUK`.
+pub fn is_product_code(code: &str) -> bool {
+    code.bytes().filter(u8::is_ascii_digit).count() >= 2
+}
+
+/// The distinct non-product codes of a frame's `stock_code` column, sorted.
+pub fn non_product_codes(frame: &DataFrame) -> Result<Vec<String>> {
+    let codes = frame.column("stock_code")?.unique()?;
+    let mut codes: Vec<String> = codes
+        .str()?
+        .iter()
+        .flatten()
+        .filter(|c| !is_product_code(c))
+        .map(str::to_string)
+        .collect();
+    codes.sort();
+    Ok(codes)
+}
+
+/// An expression that is true where `stock_code` is one of `codes`.
+pub fn stock_code_in(codes: &[String]) -> Expr {
+    let series = Series::new("codes".into(), codes);
+    col("stock_code").is_in(lit(series).implode(false), false)
+}
+
+/// Cancellations are invoices whose number starts with `C`.
+pub fn is_cancellation() -> Expr {
+    col("invoice").str().starts_with(lit("C"))
+}

@@ -1,0 +1,121 @@
+//! The data-quality report of a raw log: what is missing, repeated, cancelled or odd,
+//! before any row is removed.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::schema::Role;
+use super::{is_cancellation, non_product_codes, stock_code_in};
+use crate::error::Result;
+
+/// What a person checks before trusting a sales log.
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityReport {
+    pub rows: usize,
+    /// Canonical column → share of rows where it is missing (0..1).
+    pub missing: Vec<(String, f64)>,
+    pub duplicate_rows: usize,
+    pub cancellation_rows: usize,
+    pub non_product_rows: usize,
+    pub non_product_codes: Vec<String>,
+    pub non_positive_price_rows: usize,
+    /// First and last timestamp, seconds since 1970.
+    pub first_timestamp: i64,
+    pub last_timestamp: i64,
+    pub invoices: usize,
+    pub stock_codes: usize,
+    pub customers: usize,
+    pub countries: usize,
+    /// Stock codes by number of rows, most frequent first.
+    pub top_stock_codes: Vec<(String, usize)>,
+    /// Descriptions by number of rows, most frequent first.
+    pub top_descriptions: Vec<(String, usize)>,
+}
+
+pub fn quality_report(raw: &DataFrame) -> Result<QualityReport> {
+    let rows = raw.height();
+    let missing = Role::ALL
+        .iter()
+        .map(|role| {
+            let nulls = raw.column(role.key()).map_or(rows, |c| c.null_count());
+            (role.key().to_string(), nulls as f64 / rows.max(1) as f64)
+        })
+        .collect();
+
+    let codes = non_product_codes(raw)?;
+    let canonical: Vec<Expr> = Role::ALL.iter().map(|r| col(r.key())).collect();
+    let counts = raw
+        .clone()
+        .lazy()
+        .select([
+            is_cancellation().sum().alias("cancellations"),
+            stock_code_in(&codes).sum().alias("non_product"),
+            col("unit_price")
+                .lt_eq(lit(0.0))
+                .sum()
+                .alias("non_positive_price"),
+            col("timestamp").min().alias("first"),
+            col("timestamp").max().alias("last"),
+            col("invoice").n_unique().alias("invoices"),
+            col("stock_code").n_unique().alias("stock_codes"),
+            col("customer").drop_nulls().n_unique().alias("customers"),
+            col("country").drop_nulls().n_unique().alias("countries"),
+        ])
+        .collect()?;
+    let count = |name: &str| -> Result<i64> {
+        let value = counts.column(name)?.cast(&DataType::Int64)?;
+        Ok(value.i64()?.get(0).unwrap_or(0))
+    };
+    let unique_rows = raw
+        .clone()
+        .lazy()
+        .select(canonical)
+        .unique(None, UniqueKeepStrategy::Any);
+    let unique_rows = unique_rows.select([len()]).collect()?;
+    let unique_rows = unique_rows
+        .column("len")?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .get(0)
+        .unwrap_or(0);
+
+    Ok(QualityReport {
+        rows,
+        missing,
+        duplicate_rows: rows - unique_rows as usize,
+        cancellation_rows: count("cancellations")? as usize,
+        non_product_rows: count("non_product")? as usize,
+        non_product_codes: codes,
+        non_positive_price_rows: count("non_positive_price")? as usize,
+        first_timestamp: count("first")?,
+        last_timestamp: count("last")?,
+        invoices: count("invoices")? as usize,
+        stock_codes: count("stock_codes")? as usize,
+        customers: count("customers")? as usize,
+        countries: count("countries")? as usize,
+        top_stock_codes: most_frequent(raw, "stock_code", 10)?,
+        top_descriptions: most_frequent(raw, "description", 10)?,
+    })
+}
+
+/// The `n` most frequent values of a column, ties by value.
+pub fn most_frequent(frame: &DataFrame, column: &str, n: usize) -> Result<Vec<(String, usize)>> {
+    let top = frame
+        .clone()
+        .lazy()
+        .filter(col(column).is_not_null())
+        .group_by([col(column)])
+        .agg([len().alias("n")])
+        .sort_by_exprs(
+            [col("n"), col(column)],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .limit(n as IdxSize)
+        .collect()?;
+    let values = super::text_values(&top, column)?;
+    let counts = super::i64_values(&top, "n")?;
+    Ok(values
+        .into_iter()
+        .zip(counts.into_iter().map(|c| c as usize))
+        .collect())
+}

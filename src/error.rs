@@ -1,0 +1,88 @@
+//! The library's error type: every message names the file, column or value at fault and
+//! says what to do about it.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Everything that can go wrong between reading a file and writing recommendations.
+#[derive(Debug, Error)]
+pub enum AisleError {
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{path}` is empty: it has no header row and no data")]
+    EmptyFile { path: PathBuf },
+
+    #[error("`{path}` has a header but no data rows")]
+    HeaderOnly { path: PathBuf },
+
+    #[error("`{path}`: {message}")]
+    Format { path: PathBuf, message: String },
+
+    #[error(
+        "`{path}`: no column for the {role} (looked for {looked_for}); columns are {found}; \
+         pass `--col {flag}=NAME` to name it"
+    )]
+    MissingColumn {
+        path: PathBuf,
+        role: &'static str,
+        flag: &'static str,
+        looked_for: String,
+        found: String,
+    },
+
+    #[error("`{path}`: `--col {flag}={name}` names no column; columns are {found}")]
+    UnknownColumn {
+        path: PathBuf,
+        flag: String,
+        name: String,
+        found: String,
+    },
+
+    #[error("`{path}`, row {row}, column `{column}`: cannot read {what} from `{value}`{hint}")]
+    BadValue {
+        path: PathBuf,
+        row: usize,
+        column: String,
+        what: &'static str,
+        value: String,
+        hint: String,
+    },
+
+    #[error(
+        "no customers are left after cleaning: every row lacks a customer id or a real product"
+    )]
+    NoCustomers,
+
+    #[error("K = {k} is larger than the {customers} customers available for segmentation; pick a K from 2 to {max}")]
+    KTooLarge {
+        k: usize,
+        customers: usize,
+        max: usize,
+    },
+
+    #[error("invalid setting: {0}")]
+    Parameter(String),
+
+    #[error("{context}: {message}")]
+    Model {
+        context: &'static str,
+        message: String,
+    },
+
+    #[error("cannot write `{path}`: {message}")]
+    Write { path: PathBuf, message: String },
+
+    #[error("stopped before the end")]
+    Cancelled,
+
+    #[error("data engine error: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+}
+
+pub type Result<T, E = AisleError> = std::result::Result<T, E>;

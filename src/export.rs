@@ -1,0 +1,185 @@
+//! Writing recommendations: one row per customer, method and rank, as CSV, JSON or
+//! Parquet chosen by the file's extension. The file is written beside its destination
+//! under a temporary name and renamed at the end, so a failure never leaves half a file.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::{AisleError, Result};
+use crate::model::recommend::Method;
+use crate::pipeline::Analysis;
+
+/// Output formats, chosen by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+    Parquet,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Result<Format> {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match extension.as_str() {
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "parquet" | "pq" => Ok(Format::Parquet),
+            _ => Err(AisleError::Write {
+                path: path.to_path_buf(),
+                message: "unknown extension; end the name in .csv, .json or .parquet".into(),
+            }),
+        }
+    }
+}
+
+/// One line of the output.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub customer_id: String,
+    pub method: &'static str,
+    pub rank: u32,
+    pub stock_code: String,
+    pub description: String,
+    pub score: f64,
+    pub reason: String,
+}
+
+/// Every customer's lists as rows: K-Means, KNN, then Both, each by rank.
+pub fn rows(analysis: &Analysis) -> Vec<Row> {
+    let customers = &analysis.prepared.features.customers;
+    let items = &analysis.prepared.purchases.items;
+    let mut rows = Vec::new();
+    for (customer, lists) in customers.iter().zip(analysis.model.recommendations.iter()) {
+        for method in [Method::Kmeans, Method::Knn, Method::Both] {
+            for r in lists.list(method) {
+                let item = &items[r.item as usize];
+                rows.push(Row {
+                    customer_id: customer.clone(),
+                    method: method.key(),
+                    rank: r.rank,
+                    stock_code: item.code.clone(),
+                    description: item.description.clone(),
+                    score: (r.score * 10_000.0).round() / 10_000.0,
+                    reason: r.reason.to_string(),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Writes `rows` to `destination`. Refuses to replace `input` and, unless `overwrite`,
+/// any existing file.
+pub fn write_rows(
+    rows: &[Row],
+    destination: &Path,
+    input: Option<&Path>,
+    overwrite: bool,
+) -> Result<PathBuf> {
+    let format = Format::from_path(destination)?;
+    let write_error = |message: String| AisleError::Write {
+        path: destination.to_path_buf(),
+        message,
+    };
+    if let Some(input) = input {
+        let same = match (input.canonicalize(), destination.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same {
+            return Err(write_error(
+                "that is the input file; choose another output name".into(),
+            ));
+        }
+    }
+    if destination.exists() && !overwrite {
+        return Err(write_error(
+            "the file exists; pass --force to replace it or choose another name".into(),
+        ));
+    }
+
+    let directory = match destination.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = destination
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("recommendations");
+    let temporary = directory.join(format!(".{name}.{}.partial", std::process::id()));
+    let result = write_format(rows, format, &temporary).and_then(|_| {
+        std::fs::rename(&temporary, destination)
+            .map_err(|e| format!("cannot move the finished file into place: {e}"))
+    });
+    if let Err(message) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(write_error(message));
+    }
+    Ok(destination
+        .canonicalize()
+        .unwrap_or_else(|_| destination.to_path_buf()))
+}
+
+fn write_format(rows: &[Row], format: Format, path: &Path) -> std::result::Result<(), String> {
+    let file = File::create(path).map_err(|e| e.to_string())?;
+    let mut out = BufWriter::new(file);
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, rows).map_err(|e| e.to_string())?;
+            out.write_all(b"\n").map_err(|e| e.to_string())?;
+        }
+        Format::Csv => {
+            let mut frame = frame(rows).map_err(|e| e.to_string())?;
+            CsvWriter::new(&mut out)
+                .finish(&mut frame)
+                .map_err(|e| e.to_string())?;
+        }
+        Format::Parquet => {
+            let mut frame = frame(rows).map_err(|e| e.to_string())?;
+            ParquetWriter::new(&mut out)
+                .finish(&mut frame)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let file = out.into_inner().map_err(|e| e.to_string())?;
+    file.sync_all().map_err(|e| e.to_string())
+}
+
+fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
+    let column = |name: &str, values: Vec<&str>| Column::new(name.into(), values);
+    DataFrame::new(
+        rows.len(),
+        vec![
+            column(
+                "customer_id",
+                rows.iter().map(|r| r.customer_id.as_str()).collect(),
+            ),
+            column("method", rows.iter().map(|r| r.method).collect()),
+            Column::new(
+                "rank".into(),
+                rows.iter().map(|r| r.rank).collect::<Vec<u32>>(),
+            ),
+            column(
+                "stock_code",
+                rows.iter().map(|r| r.stock_code.as_str()).collect(),
+            ),
+            column(
+                "description",
+                rows.iter().map(|r| r.description.as_str()).collect(),
+            ),
+            Column::new(
+                "score".into(),
+                rows.iter().map(|r| r.score).collect::<Vec<f64>>(),
+            ),
+            column("reason", rows.iter().map(|r| r.reason.as_str()).collect()),
+        ],
+    )
+}

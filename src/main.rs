@@ -1,0 +1,264 @@
+//! The `aisle` command: the workbench with no subcommand, or headless reports and exports.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use aisle::config::{self, Config};
+use aisle::data::load::LoadOptions;
+use aisle::model::knn::SimilaritySpace;
+use aisle::model::recommend::KnnScore;
+use aisle::pipeline::{Analysis, Observer, Params, Stage};
+use aisle::{export, report};
+
+const EXAMPLES: &str = "\
+Examples:
+  aisle                                   open the workbench on the bundled real log
+  aisle my_export.xlsx                    open the workbench on your own export
+  aisle report sales.csv.gz               quality, cleaning, charts and segments as text
+  aisle report sales.csv --json           the same as one JSON object
+  aisle recommend sales.csv -o recs.csv   every customer's lists (.csv, .json or .parquet)
+  aisle report data.csv --col customer=client_no --col timestamp=created
+
+Column roles for --col: invoice, stock_code, description, quantity, timestamp,
+unit_price, customer, country.";
+
+#[derive(Parser)]
+#[command(name = "aisle", version, about = "Turn a shop's sales log into product recommendations for every customer", after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Sales log to open in the workbench (CSV, .csv.gz, Parquet or .xlsx); the bundled
+    /// real log when omitted.
+    file: Option<PathBuf>,
+
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Name the column that plays a role: ROLE=NAME (repeatable)
+    #[arg(long = "col", value_name = "ROLE=NAME", global = true)]
+    columns: Vec<String>,
+
+    /// Config file (default: the platform config folder, see --help)
+    #[arg(long, value_name = "PATH", global = true)]
+    config: Option<PathBuf>,
+
+    /// Write a debug log to the cache folder
+    #[arg(long, global = true)]
+    log: bool,
+}
+
+#[derive(Args, Clone, Default)]
+struct ModelArgs {
+    /// Number of segments (default: the K with the best mean silhouette in 2..=12)
+    #[arg(long)]
+    k: Option<usize>,
+
+    /// Neighbours per customer for the KNN list
+    #[arg(long)]
+    neighbours: Option<usize>,
+
+    /// Items per list
+    #[arg(long)]
+    top: Option<usize>,
+
+    /// Random seed for every random step
+    #[arg(long)]
+    seed: Option<u64>,
+
+    /// Share of customers flagged as outliers (0 to 0.5)
+    #[arg(long)]
+    outlier_share: Option<f64>,
+
+    /// Where KNN looks for neighbours
+    #[arg(long, value_enum)]
+    space: Option<SimilaritySpace>,
+
+    /// How KNN scores a candidate item
+    #[arg(long, value_enum)]
+    score: Option<KnnScore>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the quality table, cleaning counts, charts and segments
+    Report {
+        /// Sales log (the bundled real log when omitted)
+        file: Option<PathBuf>,
+        /// One JSON object instead of text
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Write every customer's K-Means, KNN and agreed lists to a file
+    Recommend {
+        /// Sales log (the bundled real log when omitted)
+        file: Option<PathBuf>,
+        /// Output file: .csv, .json or .parquet
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Replace the output file if it exists
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut message = format!("error: {error}");
+            for cause in error.chain().skip(1) {
+                message.push_str(&format!("\n  caused by: {cause}"));
+            }
+            let _ = writeln!(std::io::stderr(), "{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    if cli.common.log {
+        start_log()?;
+    }
+    let config = Config::load(cli.common.config.as_deref())?;
+    let options = LoadOptions {
+        columns: config.column_overrides(&cli.common.columns)?,
+    };
+
+    match cli.command {
+        None => {
+            let file = input_file(cli.file)?;
+            aisle::tui::run(file, options, config)
+        }
+        Some(Command::Report { file, json, model }) => {
+            let file = input_file(file)?;
+            let params = params(&config, &model);
+            let analysis = analyse(&file, &options, &config, &params, !json)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report::json_report(&analysis))?
+                );
+            } else {
+                print!("{}", report::text_report(&analysis));
+            }
+            Ok(())
+        }
+        Some(Command::Recommend {
+            file,
+            output,
+            force,
+            model,
+        }) => {
+            let file = input_file(file)?;
+            let params = params(&config, &model);
+            let analysis = analyse(&file, &options, &config, &params, true)?;
+            let rows = export::rows(&analysis);
+            let written = export::write_rows(&rows, &output, Some(&file), force)?;
+            eprintln!(
+                "wrote {} rows for {} customers to {}",
+                rows.len(),
+                analysis.prepared.features.len(),
+                written.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn params(config: &Config, args: &ModelArgs) -> Params {
+    let mut params = config.params.clone();
+    params.k = args.k.or(params.k);
+    params.neighbours = args.neighbours.unwrap_or(params.neighbours);
+    params.top_n = args.top.unwrap_or(params.top_n);
+    params.seed = args.seed.unwrap_or(params.seed);
+    params.outlier_share = args.outlier_share.unwrap_or(params.outlier_share);
+    params.space = args.space.unwrap_or(params.space);
+    params.score = args.score.unwrap_or(params.score);
+    params
+}
+
+/// Prints each stage to stderr when it starts, so long runs show where they are.
+struct StderrProgress {
+    enabled: bool,
+}
+
+impl Observer for StderrProgress {
+    fn stage(&self, stage: Stage) {
+        if self.enabled {
+            eprintln!(
+                "[{}/{}] {}",
+                stage.number(),
+                Stage::ALL.len(),
+                stage.label()
+            );
+        }
+    }
+}
+
+fn analyse(
+    file: &Path,
+    options: &LoadOptions,
+    config: &Config,
+    params: &Params,
+    progress: bool,
+) -> Result<Analysis> {
+    let observer = StderrProgress {
+        enabled: progress && std::env::var_os("AISLE_QUIET").is_none(),
+    };
+    Ok(Analysis::run(
+        file,
+        options,
+        &config.cleaning,
+        params,
+        &observer,
+    )?)
+}
+
+/// The given file, or the bundled real log.
+fn input_file(file: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(file) = file {
+        return Ok(file);
+    }
+    let candidates = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/online_retail.csv.gz"),
+        PathBuf::from("sample_data/online_retail.csv.gz"),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.exists())
+        .context("no file given and the bundled sample_data/online_retail.csv.gz is not here; pass a file: aisle FILE")
+}
+
+fn start_log() -> Result<()> {
+    let directory = config::cache_dir().context("no cache folder on this system for the log")?;
+    std::fs::create_dir_all(&directory)
+        .with_context(|| format!("cannot create {}", directory.display()))?;
+    let path = directory.join("aisle.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the log {}", path.display()))?;
+    tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AISLE_LOG")
+                .unwrap_or_else(|_| "aisle=debug".into()),
+        )
+        .init();
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! Segments: K-Means (k-means++ start, several seeded runs) for every K of the sweep, the
+//! mean silhouette of each, and the chosen K's sizes and feature profiles.
+
+use linfa::prelude::*;
+use linfa_clustering::{KMeans, KMeansInit};
+use ndarray::{Array1, Array2, Axis};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::silhouette::Distances;
+use crate::error::{AisleError, Result};
+
+pub const K_RANGE: std::ops::RangeInclusive<usize> = 2..=12;
+const RUNS: usize = 10;
+const MAX_ITERATIONS: u64 = 300;
+
+/// One fitted K-Means, labels renumbered so that segment 0 is the smallest.
+#[derive(Debug, Clone)]
+pub struct Segmentation {
+    pub k: usize,
+    /// Segment of each clustered customer.
+    pub labels: Vec<usize>,
+    /// `k × dimensions`, in the renumbered order.
+    pub centroids: Array2<f64>,
+    pub inertia: f64,
+}
+
+impl Segmentation {
+    /// The segment whose centroid is nearest to each point.
+    pub fn nearest(&self, points: &Array2<f64>) -> Vec<usize> {
+        points
+            .outer_iter()
+            .map(|p| {
+                (0..self.k)
+                    .map(|c| {
+                        let d: f64 = p
+                            .iter()
+                            .zip(self.centroids.row(c))
+                            .map(|(a, b)| (a - b) * (a - b))
+                            .sum();
+                        (c, d)
+                    })
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .map_or(0, |(c, _)| c)
+            })
+            .collect()
+    }
+
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![0; self.k];
+        for &l in &self.labels {
+            sizes[l] += 1;
+        }
+        sizes
+    }
+}
+
+/// Mean silhouette for one K.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SilhouetteScore {
+    pub k: usize,
+    pub score: f64,
+}
+
+/// Fits K-Means with `k` segments on `points`, seeded.
+pub fn kmeans(points: &Array2<f64>, k: usize, seed: u64) -> Result<Segmentation> {
+    if k < 2 || k > points.nrows() {
+        return Err(AisleError::KTooLarge {
+            k,
+            customers: points.nrows(),
+            max: points.nrows().min(*K_RANGE.end()).max(2),
+        });
+    }
+    let rng = Xoshiro256Plus::seed_from_u64(seed.wrapping_add(k as u64));
+    let dataset = DatasetBase::from(points.clone());
+    let model = KMeans::params_with_rng(k, rng)
+        .n_runs(RUNS)
+        .max_n_iterations(MAX_ITERATIONS)
+        .tolerance(1e-4)
+        .init_method(KMeansInit::KMeansPlusPlus)
+        .fit(&dataset)
+        .map_err(|e| AisleError::Model {
+            context: "K-Means",
+            message: e.to_string(),
+        })?;
+    let raw: Array1<usize> = model.predict(points);
+
+    // Renumber by ascending size, ties by the original label, so output is stable.
+    let mut sizes = vec![0usize; k];
+    for &l in raw.iter() {
+        sizes[l] += 1;
+    }
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by_key(|&c| (sizes[c], c));
+    let mut renumber = vec![0; k];
+    for (new, &old) in order.iter().enumerate() {
+        renumber[old] = new;
+    }
+    let centroids = ndarray::stack(
+        Axis(0),
+        &order
+            .iter()
+            .map(|&old| model.centroids().row(old))
+            .collect::<Vec<_>>(),
+    )
+    .expect("centroid rows share one width");
+    Ok(Segmentation {
+        k,
+        labels: raw.iter().map(|&l| renumber[l]).collect(),
+        centroids,
+        inertia: model.inertia(),
+    })
+}
+
+/// K-Means and mean silhouette for every K in [`K_RANGE`] that the data allows, in parallel.
+pub fn silhouette_sweep(
+    points: &Array2<f64>,
+    distances: &Distances,
+    seed: u64,
+) -> Result<Vec<(SilhouetteScore, Segmentation)>> {
+    let top = (*K_RANGE.end()).min(points.nrows().saturating_sub(1));
+    (*K_RANGE.start()..=top)
+        .into_par_iter()
+        .map(|k| {
+            let segmentation = kmeans(points, k, seed)?;
+            let score = distances.mean_silhouette(&segmentation.labels, k);
+            Ok((SilhouetteScore { k, score }, segmentation))
+        })
+        .collect()
+}
+
+/// The K with the highest mean silhouette (the smaller K on a tie).
+pub fn best_k(scores: &[SilhouetteScore]) -> Option<usize> {
+    scores
+        .iter()
+        .max_by(|a, b| a.score.total_cmp(&b.score).then(b.k.cmp(&a.k)))
+        .map(|s| s.k)
+}
+
+/// Mean of every feature per segment, next to the overall mean.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub segment: usize,
+    pub size: usize,
+    pub means: Vec<f64>,
+}
+
+pub fn profiles(features: &Array2<f64>, labels: &[usize], k: usize) -> Vec<Profile> {
+    (0..k)
+        .map(|segment| {
+            let rows: Vec<usize> = (0..labels.len())
+                .filter(|&i| labels[i] == segment)
+                .collect();
+            let means = features
+                .select(Axis(0), &rows)
+                .mean_axis(Axis(0))
+                .map_or_else(|| vec![0.0; features.ncols()], |m| m.to_vec());
+            Profile {
+                segment,
+                size: rows.len(),
+                means,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,140 @@
+//! What each customer bought: the product catalogue and, per customer, the products they
+//! touched, aggregated once by a group-by over the clean transactions.
+
+use polars::prelude::*;
+
+use crate::data::{f64_values, i64_values, text_values};
+use crate::error::Result;
+use crate::features::CustomerFeatures;
+
+/// A product as customers see it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub code: String,
+    /// The description it most often carries.
+    pub description: String,
+    /// Customers who bought it at least once (not counting cancellations).
+    pub buyers: u32,
+}
+
+/// One customer's history with one product.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemLine {
+    pub item: u32,
+    /// Net quantity, returns subtracted.
+    pub quantity: f64,
+    /// At least one line that was not a cancellation.
+    pub bought: bool,
+}
+
+/// Purchase histories, customers in the same order as [`CustomerFeatures`].
+#[derive(Debug, Clone)]
+pub struct Purchases {
+    /// Products in ascending stock-code order; an item id is a position here.
+    pub items: Vec<Item>,
+    /// Per customer, every product they have any line for, by item id.
+    pub histories: Vec<Vec<ItemLine>>,
+}
+
+impl Purchases {
+    pub fn from_clean(clean: &DataFrame, features: &CustomerFeatures) -> Result<Purchases> {
+        let catalogue = clean
+            .clone()
+            .lazy()
+            .group_by([col("stock_code"), col("description")])
+            .agg([len().alias("n")])
+            .sort_by_exprs(
+                [col("stock_code"), col("n"), col("description")],
+                SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+            )
+            .group_by_stable([col("stock_code")])
+            .agg([col("description").first()])
+            .collect()?;
+        let buyers = clean
+            .clone()
+            .lazy()
+            .filter(col("cancelled").not())
+            .group_by([col("stock_code")])
+            .agg([col("customer").n_unique().alias("buyers")])
+            .collect()?;
+        let mut buyer_counts: std::collections::HashMap<String, u32> =
+            text_values(&buyers, "stock_code")?
+                .into_iter()
+                .zip(i64_values(&buyers, "buyers")?)
+                .map(|(code, n)| (code, n as u32))
+                .collect();
+        let items: Vec<Item> = text_values(&catalogue, "stock_code")?
+            .into_iter()
+            .zip(text_values(&catalogue, "description")?)
+            .map(|(code, description)| Item {
+                buyers: buyer_counts.remove(&code).unwrap_or(0),
+                code,
+                description,
+            })
+            .collect();
+
+        let lines = clean
+            .clone()
+            .lazy()
+            .group_by([col("customer"), col("stock_code")])
+            .agg([
+                col("quantity").sum().alias("quantity"),
+                col("cancelled").not().any(true).alias("bought"),
+            ])
+            .sort(["customer", "stock_code"], SortMultipleOptions::default())
+            .collect()?;
+        let customers = lines.column("customer")?.str()?.clone();
+        let codes = lines.column("stock_code")?.str()?.clone();
+        let quantities = f64_values(&lines, "quantity")?;
+        let bought = lines.column("bought")?.bool()?.clone();
+
+        let mut histories = vec![Vec::new(); features.len()];
+        let mut customer = 0;
+        for (row, &quantity) in quantities.iter().enumerate() {
+            let id = customers.get(row).unwrap_or_default();
+            while customer < features.len() && features.customers[customer].as_str() < id {
+                customer += 1;
+            }
+            let code = codes.get(row).unwrap_or_default();
+            let (Some(history), Ok(item)) = (
+                histories.get_mut(customer),
+                items.binary_search_by(|it| it.code.as_str().cmp(code)),
+            ) else {
+                continue;
+            };
+            history.push(ItemLine {
+                item: item as u32,
+                quantity,
+                bought: bought.get(row).unwrap_or(false),
+            });
+        }
+        Ok(Purchases { items, histories })
+    }
+
+    /// Items the customer bought (not only cancelled), ascending item id.
+    pub fn bought(&self, customer: usize) -> impl Iterator<Item = u32> + '_ {
+        self.histories[customer]
+            .iter()
+            .filter(|l| l.bought)
+            .map(|l| l.item)
+    }
+
+    /// Whether the customer has any line for the item.
+    pub fn touched(&self, customer: usize, item: u32) -> bool {
+        self.histories[customer]
+            .binary_search_by_key(&item, |l| l.item)
+            .is_ok()
+    }
+
+    /// The customer's products by net quantity, largest first.
+    pub fn top_items(&self, customer: usize, n: usize) -> Vec<ItemLine> {
+        let mut lines: Vec<ItemLine> = self.histories[customer]
+            .iter()
+            .filter(|l| l.bought)
+            .copied()
+            .collect();
+        lines.sort_by(|a, b| b.quantity.total_cmp(&a.quantity).then(a.item.cmp(&b.item)));
+        lines.truncate(n);
+        lines
+    }
+}

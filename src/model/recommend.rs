@@ -1,0 +1,265 @@
+//! Recommendation lists for every customer: the segment's best sellers not yet bought
+//! (K-Means), what the nearest customers bought (KNN), and the items on both lists.
+
+use std::fmt;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::knn::Neighbour;
+use super::purchases::Purchases;
+
+/// How a KNN candidate is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum KnnScore {
+    /// Sum of the similarities of the neighbours who bought it.
+    Similarity,
+    /// Number of neighbours who bought it.
+    Count,
+}
+
+/// Which list a recommendation comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Kmeans,
+    Knn,
+    Both,
+}
+
+impl Method {
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Kmeans => "kmeans",
+            Method::Knn => "knn",
+            Method::Both => "both",
+        }
+    }
+}
+
+/// Why an item is on a list, in words a person can read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reason {
+    Neighbours { buyers: u32, of: u32 },
+    Segment { rank: u32, segment: u32 },
+    Both { knn_rank: u32, kmeans_rank: u32 },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Reason::Neighbours { buyers, of } => {
+                write!(f, "bought by {buyers} of your {of} nearest customers")
+            }
+            Reason::Segment { rank, segment } => {
+                write!(f, "#{rank} best seller in segment {segment}")
+            }
+            Reason::Both {
+                knn_rank,
+                kmeans_rank,
+            } => write!(f, "KNN #{knn_rank} and segment #{kmeans_rank}"),
+        }
+    }
+}
+
+/// One recommended item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recommendation {
+    pub item: u32,
+    pub rank: u32,
+    pub score: f64,
+    pub reason: Reason,
+}
+
+/// A customer's three lists.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerRecommendations {
+    pub kmeans: Vec<Recommendation>,
+    pub knn: Vec<Recommendation>,
+    pub both: Vec<Recommendation>,
+}
+
+impl CustomerRecommendations {
+    pub fn list(&self, method: Method) -> &[Recommendation] {
+        match method {
+            Method::Kmeans => &self.kmeans,
+            Method::Knn => &self.knn,
+            Method::Both => &self.both,
+        }
+    }
+}
+
+/// Each segment's products by summed net quantity over its members, best first; products
+/// with no net sales are left out. Ties by stock code (item id order).
+pub fn segment_rankings(
+    purchases: &Purchases,
+    segments: &[usize],
+    members: &[bool],
+    k: usize,
+) -> Vec<Vec<(u32, f64)>> {
+    let mut totals = vec![vec![0.0f64; purchases.items.len()]; k];
+    for (customer, history) in purchases.histories.iter().enumerate() {
+        if !members[customer] {
+            continue;
+        }
+        for line in history {
+            totals[segments[customer]][line.item as usize] += line.quantity;
+        }
+    }
+    totals
+        .into_iter()
+        .map(|quantity| {
+            let mut ranked: Vec<(u32, f64)> = quantity
+                .into_iter()
+                .enumerate()
+                .filter(|(_, q)| *q > 0.0)
+                .map(|(item, q)| (item as u32, q))
+                .collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            ranked
+        })
+        .collect()
+}
+
+/// The first `n` of the customer's segment ranking that they have never touched.
+pub fn kmeans_list(
+    purchases: &Purchases,
+    customer: usize,
+    segment: usize,
+    ranking: &[(u32, f64)],
+    n: usize,
+) -> Vec<Recommendation> {
+    ranking
+        .iter()
+        .enumerate()
+        .filter(|(_, (item, _))| !purchases.touched(customer, *item))
+        .take(n)
+        .enumerate()
+        .map(|(i, (position, &(item, quantity)))| Recommendation {
+            item,
+            rank: i as u32 + 1,
+            score: quantity,
+            reason: Reason::Segment {
+                rank: position as u32 + 1,
+                segment: segment as u32,
+            },
+        })
+        .collect()
+}
+
+/// Items the neighbours bought and the customer never touched, scored by the neighbours
+/// who bought them; ties by number of such neighbours, then by buyers overall, then by
+/// stock code. Never padded: an item needs at least one neighbour who bought it.
+pub fn knn_list(
+    purchases: &Purchases,
+    customer: usize,
+    neighbours: &[Neighbour],
+    score: KnnScore,
+    n: usize,
+) -> Vec<Recommendation> {
+    let mut votes: Vec<(u32, f64)> = Vec::new();
+    for neighbour in neighbours {
+        let weight = match score {
+            KnnScore::Similarity => neighbour.similarity,
+            KnnScore::Count => 1.0,
+        };
+        votes.extend(
+            purchases
+                .bought(neighbour.customer as usize)
+                .filter(|&item| !purchases.touched(customer, item))
+                .map(|item| (item, weight)),
+        );
+    }
+    votes.sort_by_key(|v| v.0);
+    let mut candidates: Vec<(u32, f64, u32)> = Vec::new();
+    for (item, weight) in votes {
+        match candidates.last_mut() {
+            Some(last) if last.0 == item => {
+                last.1 += weight;
+                last.2 += 1;
+            }
+            _ => candidates.push((item, weight, 1)),
+        }
+    }
+    let items = &purchases.items;
+    candidates.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then(b.2.cmp(&a.2))
+            .then(items[b.0 as usize].buyers.cmp(&items[a.0 as usize].buyers))
+            .then(a.0.cmp(&b.0))
+    });
+    candidates
+        .into_iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, (item, value, buyers))| Recommendation {
+            item,
+            rank: i as u32 + 1,
+            score: value,
+            reason: Reason::Neighbours {
+                buyers,
+                of: neighbours.len() as u32,
+            },
+        })
+        .collect()
+}
+
+/// Items on both lists, by the sum of their two ranks (then KNN rank); score is the
+/// reciprocal-rank sum 1/knn + 1/kmeans.
+pub fn agreed_list(knn: &[Recommendation], kmeans: &[Recommendation]) -> Vec<Recommendation> {
+    let mut both: Vec<(u32, u32, u32)> = knn
+        .iter()
+        .filter_map(|a| {
+            kmeans
+                .iter()
+                .find(|b| b.item == a.item)
+                .map(|b| (a.item, a.rank, b.rank))
+        })
+        .collect();
+    both.sort_by_key(|&(item, k, m)| (k + m, k, item));
+    both.into_iter()
+        .enumerate()
+        .map(|(i, (item, knn_rank, kmeans_rank))| Recommendation {
+            item,
+            rank: i as u32 + 1,
+            score: 1.0 / knn_rank as f64 + 1.0 / kmeans_rank as f64,
+            reason: Reason::Both {
+                knn_rank,
+                kmeans_rank,
+            },
+        })
+        .collect()
+}
+
+/// How often the two methods agree.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Agreement {
+    /// Share of customers with at least one item on both lists.
+    pub customers_with_agreement: f64,
+    /// Mean Jaccard index of the two lists (0 where both are empty).
+    pub mean_jaccard: f64,
+    pub customers: usize,
+}
+
+pub fn agreement(lists: &[CustomerRecommendations]) -> Agreement {
+    let n = lists.len();
+    let (with, jaccard) = lists
+        .par_iter()
+        .map(|r| {
+            let common = r.both.len();
+            let union = r.knn.len() + r.kmeans.len() - common;
+            let j = if union > 0 {
+                common as f64 / union as f64
+            } else {
+                0.0
+            };
+            (usize::from(common > 0), j)
+        })
+        .reduce(|| (0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    Agreement {
+        customers_with_agreement: with as f64 / n.max(1) as f64,
+        mean_jaccard: jaccard / n.max(1) as f64,
+        customers: n,
+    }
+}
