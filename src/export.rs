@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::error::{AisleError, Result};
 use crate::model::recommend::Method;
-use crate::pipeline::Analysis;
+use crate::pipeline::{Model, Prepared};
 
 /// Output formats, chosen by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,11 +53,11 @@ pub struct Row {
 }
 
 /// Every customer's lists as rows: K-Means, KNN, then Both, each by rank.
-pub fn rows(analysis: &Analysis) -> Vec<Row> {
-    let customers = &analysis.prepared.features.customers;
-    let items = &analysis.prepared.purchases.items;
+pub fn rows(prepared: &Prepared, model: &Model) -> Vec<Row> {
+    let customers = &prepared.features.customers;
+    let items = &prepared.purchases.items;
     let mut rows = Vec::new();
-    for (customer, lists) in customers.iter().zip(analysis.model.recommendations.iter()) {
+    for (customer, lists) in customers.iter().zip(model.recommendations.iter()) {
         for method in [Method::Kmeans, Method::Knn, Method::Both] {
             for r in lists.list(method) {
                 let item = &items[r.item as usize];

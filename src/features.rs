@@ -28,8 +28,8 @@ pub const FEATURE_NAMES: [&str; 15] = [
 
 /// Short names for narrow screens and chart axes, same order.
 pub const FEATURE_SHORT: [&str; 15] = [
-    "Rec", "Txn", "Qty", "Spend", "ATV", "Uniq", "Gap", "DoW", "Hour", "Home", "CxF", "CxR",
-    "MoMean", "MoStd", "Trend",
+    "Rec", "Txn", "Qty", "Spd", "ATV", "Unq", "Gap", "DoW", "Hr", "Hom", "CxF", "CxR", "MoM",
+    "MoS", "Trd",
 ];
 
 pub const RECENCY: usize = 0;

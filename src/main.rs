@@ -165,7 +165,7 @@ fn run(cli: Cli) -> Result<()> {
             let file = input_file(file)?;
             let params = params(&config, &model);
             let analysis = analyse(&file, &options, &config, &params, true)?;
-            let rows = export::rows(&analysis);
+            let rows = export::rows(&analysis.prepared, &analysis.model);
             let written = export::write_rows(&rows, &output, Some(&file), force)?;
             eprintln!(
                 "wrote {} rows for {} customers to {}",

@@ -61,7 +61,7 @@ pub fn clean(raw: &DataFrame, rules: &CleaningRules) -> Result<Cleaned> {
     apply_rule(
         &mut frame,
         &mut counts,
-        "missing customer or description",
+        "no customer or description",
         rules.drop_missing_customer_or_description,
         &|lf| {
             lf.filter(
@@ -83,7 +83,7 @@ pub fn clean(raw: &DataFrame, rules: &CleaningRules) -> Result<Cleaned> {
 
     let cancellations_kept = count_cancellations(&frame)?;
     counts.push(RuleCount {
-        rule: "cancellations (kept, flagged)".to_string(),
+        rule: "cancellations (kept)".to_string(),
         removed: 0,
     });
 
@@ -114,7 +114,7 @@ pub fn clean(raw: &DataFrame, rules: &CleaningRules) -> Result<Cleaned> {
     apply_rule(
         &mut frame,
         &mut counts,
-        "unit price zero or below",
+        "price zero or below",
         rules.drop_non_positive_prices,
         &|lf| lf.filter(col("unit_price").gt(lit(0.0))),
     )?;

@@ -17,6 +17,15 @@ pub enum DateOrder {
 }
 
 impl DateOrder {
+    /// A few characters for narrow screens.
+    pub fn short(self) -> &'static str {
+        match self {
+            DateOrder::Iso => "ISO dates",
+            DateOrder::MonthFirst => "US dates",
+            DateOrder::DayFirst => "day-first dates",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             DateOrder::Iso => "ISO (year-month-day)",

@@ -165,3 +165,44 @@ pub fn profiles(features: &Array2<f64>, labels: &[usize], k: usize) -> Vec<Profi
         })
         .collect()
 }
+
+/// A short plain-language label for a segment, from how far its feature means stand from
+/// the overall mean (in overall standard deviations): "recent, frequent, high spend".
+pub fn describe(profile: &[f64], overall_mean: &[f64], overall_sd: &[f64]) -> String {
+    use crate::features::{IS_HOME, RECENCY, TOTAL_SPEND, TRANSACTIONS};
+    const CANCELLATION_RATE: usize = 11;
+    const TREND: usize = 14;
+    const UNIQUE_PRODUCTS: usize = 5;
+
+    let z = |f: usize| {
+        if overall_sd[f] > 0.0 {
+            (profile[f] - overall_mean[f]) / overall_sd[f]
+        } else {
+            0.0
+        }
+    };
+    let mut traits: Vec<(f64, &str)> = Vec::new();
+    let mut consider = |strength: f64, threshold: f64, high: &'static str, low: &'static str| {
+        if strength >= threshold {
+            traits.push((strength, high));
+        } else if strength <= -threshold {
+            traits.push((-strength, low));
+        }
+    };
+    consider(z(RECENCY), 0.4, "lapsed", "recent");
+    consider(z(TRANSACTIONS), 0.4, "frequent", "occasional");
+    consider(z(TOTAL_SPEND), 0.4, "high spend", "low spend");
+    consider(z(UNIQUE_PRODUCTS), 0.5, "broad baskets", "narrow baskets");
+    consider(z(CANCELLATION_RATE), 0.5, "returns often", "rarely returns");
+    consider(z(TREND), 0.5, "growing", "shrinking");
+    if profile[IS_HOME] < 0.5 {
+        traits.push((1.0, "abroad"));
+    }
+    traits.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let words: Vec<&str> = traits.iter().take(3).map(|t| t.1).collect();
+    if words.is_empty() {
+        "typical customers".to_string()
+    } else {
+        words.join(", ")
+    }
+}

@@ -46,6 +46,20 @@ pub enum Reason {
     Both { knn_rank: u32, kmeans_rank: u32 },
 }
 
+impl Reason {
+    /// The same in a few words, for narrow screens.
+    pub fn short(&self) -> String {
+        match *self {
+            Reason::Neighbours { buyers, of } => format!("{buyers} of {of} neighbours"),
+            Reason::Segment { rank, segment } => format!("#{rank} in segment {segment}"),
+            Reason::Both {
+                knn_rank,
+                kmeans_rank,
+            } => format!("KNN #{knn_rank}, seg #{kmeans_rank}"),
+        }
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
