@@ -120,7 +120,11 @@ fn main() -> ExitCode {
         Err(error) => {
             let mut message = format!("error: {error}");
             for cause in error.chain().skip(1) {
-                message.push_str(&format!("\n  caused by: {cause}"));
+                // Library errors already quote their cause in their own sentence.
+                let cause = cause.to_string();
+                if !message.contains(&cause) {
+                    message.push_str(&format!("\n  caused by: {cause}"));
+                }
             }
             let _ = writeln!(std::io::stderr(), "{message}");
             ExitCode::FAILURE
