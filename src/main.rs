@@ -167,6 +167,7 @@ fn run(cli: Cli) -> Result<()> {
             model,
         }) => {
             let file = input_file(file)?;
+            export::check_destination(&output, Some(&file), force)?;
             let params = params(&config, &model);
             let analysis = analyse(&file, &options, &config, &params, true)?;
             let rows = export::rows(&analysis);
