@@ -76,18 +76,18 @@ pub fn rows(prepared: &Prepared, model: &Model) -> Vec<Row> {
     rows
 }
 
-/// Writes `rows` to `destination`. Refuses to replace `input` and, unless `overwrite`,
-/// any existing file.
-pub fn write_rows(
-    rows: &[Row],
+/// The format `destination` asks for, if it may be written: a known extension, not the
+/// `input` file and, unless `overwrite`, no existing file. Cheap, so callers can check
+/// before any long work.
+pub fn check_destination(
     destination: &Path,
     input: Option<&Path>,
     overwrite: bool,
-) -> Result<PathBuf> {
+) -> Result<Format> {
     let format = Format::from_path(destination)?;
-    let write_error = |message: String| AisleError::Write {
+    let write_error = |message: &str| AisleError::Write {
         path: destination.to_path_buf(),
-        message,
+        message: message.to_string(),
     };
     if let Some(input) = input {
         let same = match (input.canonicalize(), destination.canonicalize()) {
@@ -96,15 +96,31 @@ pub fn write_rows(
         };
         if same {
             return Err(write_error(
-                "that is the input file; choose another output name".into(),
+                "that is the input file; choose another output name",
             ));
         }
     }
     if destination.exists() && !overwrite {
         return Err(write_error(
-            "the file exists; pass --force to replace it or choose another name".into(),
+            "the file exists; pass --force to replace it or choose another name",
         ));
     }
+    Ok(format)
+}
+
+/// Writes `rows` to `destination`. Refuses to replace `input` and, unless `overwrite`,
+/// any existing file.
+pub fn write_rows(
+    rows: &[Row],
+    destination: &Path,
+    input: Option<&Path>,
+    overwrite: bool,
+) -> Result<PathBuf> {
+    let format = check_destination(destination, input, overwrite)?;
+    let write_error = |message: String| AisleError::Write {
+        path: destination.to_path_buf(),
+        message,
+    };
 
     let directory = match destination.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

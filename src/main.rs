@@ -120,7 +120,11 @@ fn main() -> ExitCode {
         Err(error) => {
             let mut message = format!("error: {error}");
             for cause in error.chain().skip(1) {
-                message.push_str(&format!("\n  caused by: {cause}"));
+                // Library errors already quote their cause in their own sentence.
+                let cause = cause.to_string();
+                if !message.contains(&cause) {
+                    message.push_str(&format!("\n  caused by: {cause}"));
+                }
             }
             let _ = writeln!(std::io::stderr(), "{message}");
             ExitCode::FAILURE
@@ -163,6 +167,7 @@ fn run(cli: Cli) -> Result<()> {
             model,
         }) => {
             let file = input_file(file)?;
+            export::check_destination(&output, Some(&file), force)?;
             let params = params(&config, &model);
             let analysis = analyse(&file, &options, &config, &params, true)?;
             let rows = export::rows(&analysis.prepared, &analysis.model);

@@ -271,10 +271,13 @@ pub fn fit(
     params.validate()?;
     let features = &prepared.features;
     if features.len() < 3 {
-        return Err(AisleError::Parameter(format!(
-            "segmentation needs at least 3 customers; this log has {}",
-            features.len()
-        )));
+        return Err(AisleError::Model {
+            context: "segmentation",
+            message: format!(
+                "needs at least 3 customers with a clean row; this log has {}",
+                features.len()
+            ),
+        });
     }
     let mut timings = Timings::default();
     let same_base = previous

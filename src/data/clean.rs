@@ -57,7 +57,16 @@ pub struct Cleaned {
 pub fn clean(raw: &DataFrame, rules: &CleaningRules) -> Result<Cleaned> {
     let rows_in = raw.height();
     let mut counts = Vec::new();
-    let mut frame = raw.clone();
+    // The description column is optional: a log without one keeps its rows, described as "".
+    let has_descriptions = raw.column("description")?.null_count() < rows_in;
+    let mut frame = if has_descriptions {
+        raw.clone()
+    } else {
+        raw.clone()
+            .lazy()
+            .with_column(lit("").alias("description"))
+            .collect()?
+    };
     apply_rule(
         &mut frame,
         &mut counts,

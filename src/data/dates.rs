@@ -95,8 +95,10 @@ pub fn parse_column<'a>(
     Ok((seconds, order))
 }
 
-/// Picks the day/month order that fits every value; when every value fits both, the one
-/// under which the log runs forward in time more often, as sales logs are written in order.
+/// Picks the day/month order that fits every value. When every value fits both, sales logs
+/// being written in order and in small steps decide: the reading under which the log runs
+/// forward more often, then the one whose steps add up to less time (1 → 2 December rather
+/// than 12 January → 12 February).
 fn decide_order(parts: &[Option<Parts>]) -> Result<DateOrder, DateError> {
     let slashed: Vec<(usize, &Parts)> = parts
         .iter()
@@ -127,14 +129,16 @@ fn decide_order(parts: &[Option<Parts>]) -> Result<DateOrder, DateError> {
         (Some(_), None) => Ok(DateOrder::DayFirst),
         (None, Some(_)) => Ok(DateOrder::MonthFirst),
         (None, None) => {
-            let forward = |order| {
+            let shape = |order| {
                 let times: Vec<i64> = slashed
                     .iter()
                     .filter_map(|(_, p)| to_seconds(p, order))
                     .collect();
-                times.windows(2).filter(|w| w[1] >= w[0]).count()
+                let forward = times.windows(2).filter(|w| w[1] >= w[0]).count();
+                let travelled: i64 = times.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
+                (forward, std::cmp::Reverse(travelled))
             };
-            if forward(DateOrder::DayFirst) > forward(DateOrder::MonthFirst) {
+            if shape(DateOrder::DayFirst) > shape(DateOrder::MonthFirst) {
                 Ok(DateOrder::DayFirst)
             } else {
                 Ok(DateOrder::MonthFirst)
@@ -270,10 +274,13 @@ mod tests {
 
     #[test]
     fn ambiguous_column_follows_the_order_of_the_log() {
-        // Day-first reading runs forward: 1 Dec, 2 Dec, 5 Dec; month-first jumps about.
+        // Both readings run forward: 1, 2, 5 December or 12 January, February, May. The
+        // day-first one moves in days, the month-first one in months.
         let (_, order) =
             parse(&["01/12/2010 08:26", "02/12/2010 08:26", "05/12/2010 08:26"]).unwrap();
         assert_eq!(order, DateOrder::DayFirst);
+        let (_, order) = parse(&["12/1/2010 8:26", "12/2/2010 8:26", "12/5/2010 8:26"]).unwrap();
+        assert_eq!(order, DateOrder::MonthFirst);
     }
 
     #[test]

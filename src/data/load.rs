@@ -97,7 +97,7 @@ fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
         .finish()
         .map_err(|e| AisleError::Format {
             path: path.to_path_buf(),
-            message: format!("not a readable CSV file ({e})"),
+            message: format!("not a readable CSV file ({})", first_line(&e)),
         })?;
     Ok(RawTable {
         frame,
@@ -105,6 +105,12 @@ fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
         encoding,
         delimiter: Some(delimiter as char),
     })
+}
+
+/// The engine's own sentence, without the hints for its Python users that follow it.
+fn first_line(error: &PolarsError) -> String {
+    let text = error.to_string();
+    text.lines().next().unwrap_or_default().trim().to_string()
 }
 
 /// UTF-8 passes through (a BOM is dropped); anything else is read as Windows-1252, the
@@ -157,7 +163,7 @@ fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
         .finish()
         .map_err(|e| AisleError::Format {
             path: path.to_path_buf(),
-            message: format!("not a readable Parquet file ({e})"),
+            message: format!("not a readable Parquet file ({})", first_line(&e)),
         })?;
     Ok(RawTable {
         frame,

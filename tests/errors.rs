@@ -1,0 +1,335 @@
+//! When a file or a setting is wrong, aisle says so in one sentence that names the file, the
+//! column or the value at fault, exits with a failure code, and never panics. Each case is
+//! checked in the library's error and in what the `aisle` binary prints.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use aisle::data::clean::CleaningRules;
+use aisle::data::load::{load, LoadOptions};
+use aisle::export::write_rows;
+use aisle::pipeline::{Analysis, Params, Quiet};
+use aisle::AisleError;
+use common::{aisle, aisle_command, full_log, sample_log, stderr, Records};
+use tempfile::TempDir;
+
+/// Runs the binary, expects it to fail cleanly, and returns its one-line message.
+fn fails_with(args: &[&str]) -> String {
+    let output = aisle(args);
+    let message = stderr(&output);
+    assert!(!output.status.success(), "aisle {args:?} should fail");
+    assert_eq!(output.status.code(), Some(1), "aisle {args:?}: {message}");
+    assert!(
+        !message.contains("panicked"),
+        "aisle {args:?} panicked: {message}"
+    );
+    assert!(message.starts_with("error: "), "{message}");
+    assert_eq!(
+        message.trim_end().lines().count(),
+        1,
+        "not one line: {message}"
+    );
+    message
+}
+
+fn report_fails_with(path: &Path) -> String {
+    fails_with(&["report", path.to_str().unwrap()])
+}
+
+fn load_error(path: &Path) -> String {
+    match load(path, &LoadOptions::default()) {
+        Ok(_) => panic!("{} should not load", path.display()),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn run_error(path: &Path, params: &Params) -> AisleError {
+    match Analysis::run(
+        path,
+        &LoadOptions::default(),
+        &CleaningRules::default(),
+        params,
+        &Quiet,
+    ) {
+        Ok(_) => panic!("{} should not run through", path.display()),
+        Err(e) => e,
+    }
+}
+
+/// The first real rows with one cell replaced.
+fn sample_with(column: &str, data_row: usize, value: &str, folder: &TempDir) -> PathBuf {
+    let mut records = Records::sample(50);
+    let column = records.column(column);
+    records.rows[data_row - 1][column] = value.to_string();
+    records.write(&folder.path().join("sales.csv"), ',')
+}
+
+#[test]
+fn missing_customer_column() {
+    let folder = TempDir::new().unwrap();
+    let mut records = Records::sample(50);
+    records.remove_column("CustomerID");
+    let path = records.write(&folder.path().join("no_customers.csv"), ',');
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(message.contains("no_customers.csv"), "{message}");
+        assert!(
+            message.contains("no column for the customer id"),
+            "{message}"
+        );
+        assert!(message.contains("`InvoiceNo`, `StockCode`"), "{message}");
+        assert!(message.contains("`Country`"), "{message}");
+        assert!(message.contains("--col customer=NAME"), "{message}");
+    }
+}
+
+#[test]
+fn unreadable_date_names_the_row_and_the_value() {
+    let folder = TempDir::new().unwrap();
+    let path = sample_with("InvoiceDate", 7, "yesterday", &folder);
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(message.contains("row 7"), "{message}");
+        assert!(message.contains("`InvoiceDate`"), "{message}");
+        assert!(
+            message.contains("cannot read a date from `yesterday`"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn impossible_date_names_the_row_and_the_value() {
+    let folder = TempDir::new().unwrap();
+    let path = sample_with("InvoiceDate", 3, "2010-02-30 08:26:00", &folder);
+
+    let message = report_fails_with(&path);
+    assert!(message.contains("row 3"), "{message}");
+    assert!(message.contains("`2010-02-30 08:26:00`"), "{message}");
+    assert!(message.contains("no such day"), "{message}");
+}
+
+#[test]
+fn unreadable_number_names_the_row_and_the_value() {
+    let folder = TempDir::new().unwrap();
+    let path = sample_with("Quantity", 12, "six", &folder);
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(message.contains("row 12"), "{message}");
+        assert!(message.contains("`Quantity`"), "{message}");
+        assert!(
+            message.contains("cannot read a number from `six`"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn empty_file() {
+    let folder = TempDir::new().unwrap();
+    let path = folder.path().join("empty.csv");
+    std::fs::write(&path, "").unwrap();
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(message.contains("empty.csv` is empty"), "{message}");
+    }
+}
+
+#[test]
+fn header_without_rows() {
+    let folder = TempDir::new().unwrap();
+    let records = Records::sample(0);
+    assert!(records.rows.is_empty());
+    let path = records.write(&folder.path().join("header.csv"), ',');
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(
+            message.contains("has a header but no data rows"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn ragged_row_is_one_sentence() {
+    let folder = TempDir::new().unwrap();
+    let mut text = Records::sample(20).to_text(',');
+    text.push_str("536999,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850,United Kingdom,extra\n");
+    let path = folder.path().join("ragged.csv");
+    std::fs::write(&path, text).unwrap();
+
+    let message = report_fails_with(&path);
+    assert!(message.contains("ragged.csv"), "{message}");
+    assert!(message.contains("not a readable CSV file"), "{message}");
+}
+
+#[test]
+fn no_customer_left_after_cleaning() {
+    let folder = TempDir::new().unwrap();
+    let mut records = Records::sample(100);
+    records.map_column("CustomerID", |_| String::new());
+    let path = records.write(&folder.path().join("anonymous.csv"), ',');
+
+    let error = run_error(&path, &Params::default());
+    assert!(matches!(error, AisleError::NoCustomers), "{error}");
+    let message = report_fails_with(&path);
+    assert!(
+        message.contains("no customers are left after cleaning"),
+        "{message}"
+    );
+}
+
+#[test]
+fn too_few_customers_to_segment() {
+    // Invoice 536365 is one customer's: 17850.
+    let folder = TempDir::new().unwrap();
+    let path = Records::sample(7).write(&folder.path().join("one.csv"), ',');
+
+    let message = run_error(&path, &Params::default()).to_string();
+    assert!(message.contains("at least 3 customers"), "{message}");
+    assert!(message.contains("has 1"), "{message}");
+    assert!(!message.contains("invalid setting"), "{message}");
+    report_fails_with(&path);
+}
+
+#[test]
+fn more_segments_than_customers() {
+    let params = Params {
+        k: Some(5_000),
+        ..Params::default()
+    };
+    let error = run_error(&sample_log(), &params);
+    assert!(
+        matches!(error, AisleError::KTooLarge { k: 5_000, .. }),
+        "{error}"
+    );
+
+    let message = fails_with(&["report", sample_log().to_str().unwrap(), "--k", "5000"]);
+    assert!(message.contains("K = 5000 is larger than the"), "{message}");
+    assert!(message.contains("pick a K from 2 to 12"), "{message}");
+}
+
+#[test]
+fn settings_out_of_range() {
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+    let message = fails_with(&["report", sample, "--k", "1"]);
+    assert!(message.contains("K must be at least 2"), "{message}");
+    let message = fails_with(&["report", sample, "--top", "0"]);
+    assert!(message.contains("--top"), "{message}");
+    let message = fails_with(&["report", sample, "--outlier-share", "0.7"]);
+    assert!(message.contains("outlier share 0.7"), "{message}");
+}
+
+#[test]
+fn col_flags_that_name_nothing() {
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+    let message = fails_with(&["report", sample, "--col", "customer=client_no"]);
+    assert!(
+        message.contains("`--col customer=client_no` names no column"),
+        "{message}"
+    );
+    assert!(message.contains("`CustomerID`"), "{message}");
+
+    let message = fails_with(&["report", sample, "--col", "buyer=CustomerID"]);
+    assert!(
+        message.contains("`buyer` is not a column role"),
+        "{message}"
+    );
+}
+
+#[test]
+fn nonexistent_file() {
+    let folder = TempDir::new().unwrap();
+    let path = folder.path().join("no_such_log.csv");
+
+    let message = load_error(&path);
+    assert!(message.contains("cannot read"), "{message}");
+    assert!(message.contains("no_such_log.csv"), "{message}");
+    let message = report_fails_with(&path);
+    assert!(message.contains("no_such_log.csv"), "{message}");
+}
+
+#[test]
+fn recommend_never_overwrites_its_input() {
+    let folder = TempDir::new().unwrap();
+    let input = Records::sample(300).write(&folder.path().join("sales.csv"), ',');
+    let before = std::fs::read(&input).unwrap();
+
+    let error = write_rows(&[], &input, Some(&input), true).unwrap_err();
+    assert!(
+        error.to_string().contains("that is the input file"),
+        "{error}"
+    );
+
+    let input_arg = input.to_str().unwrap();
+    for force in [false, true] {
+        let mut args = vec!["recommend", input_arg, "-o", input_arg];
+        if force {
+            args.push("--force");
+        }
+        let message = fails_with(&args);
+        assert!(message.contains("that is the input file"), "{message}");
+    }
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}
+
+#[test]
+fn recommend_keeps_an_existing_output_without_force() {
+    let folder = TempDir::new().unwrap();
+    let output = folder.path().join("recs.csv");
+    std::fs::write(&output, "last week's lists\n").unwrap();
+
+    let error = write_rows(&[], &output, None, false).unwrap_err();
+    assert!(error.to_string().contains("pass --force"), "{error}");
+
+    let sample = sample_log();
+    let message = fails_with(&[
+        "recommend",
+        sample.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    assert!(message.contains("recs.csv"), "{message}");
+    assert!(
+        message.contains("the file exists; pass --force"),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "last week's lists\n"
+    );
+}
+
+#[test]
+fn recommend_refuses_an_unknown_extension_before_reading_the_log() {
+    let folder = TempDir::new().unwrap();
+    let output = folder.path().join("recs.txt");
+
+    let error = write_rows(&[], &output, None, false).unwrap_err();
+    assert!(
+        error.to_string().contains(".csv, .json or .parquet"),
+        "{error}"
+    );
+
+    // With progress on, a refusal after the analysis would show its stages first.
+    let full_log = full_log();
+    let result = aisle_command()
+        .args(["recommend", full_log.to_str().unwrap(), "-o"])
+        .arg(&output)
+        .env_remove("AISLE_QUIET")
+        .output()
+        .unwrap();
+    let message = stderr(&result);
+    assert!(!result.status.success());
+    assert_eq!(
+        message.trim_end(),
+        format!(
+            "error: cannot write `{}`: unknown extension; end the name in .csv, .json or .parquet",
+            output.display()
+        )
+    );
+    assert!(!output.exists());
+}
