@@ -155,7 +155,7 @@ pub fn text_report(analysis: &Analysis) -> String {
     );
     let _ = writeln!(
         out,
-        "  price zero or below  {:>9}",
+        "  unit price 0 or less {:>9}",
         thousands(q.non_positive_price_rows)
     );
     let _ = writeln!(
