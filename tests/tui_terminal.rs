@@ -10,7 +10,12 @@ struct Session(String);
 
 impl Session {
     fn tmux(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux").args(args).output().expect("tmux runs");
+        // A server of its own, so other tmux users on the machine are not disturbed.
+        let output = Command::new("tmux")
+            .args(["-L", &self.0])
+            .args(args)
+            .output()
+            .expect("tmux runs");
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 

@@ -36,12 +36,13 @@ pub fn run(file: PathBuf, options: LoadOptions, config: Config) -> anyhow::Resul
     let mut app = App::new(name, config.params.clone(), &config.keys, color);
 
     let (worker, inbox) = Worker::start();
-    let job = worker.submit(Job::Analyse {
+    let analyse = |params| Job::Analyse {
         path: file.clone(),
-        options,
+        options: options.clone(),
         rules: config.cleaning,
-        params: config.params.clone(),
-    });
+        params,
+    };
+    let job = worker.submit(analyse(config.params.clone()));
     app.started(job, "analysing");
 
     let default_hook = std::panic::take_hook();
@@ -56,7 +57,7 @@ pub fn run(file: PathBuf, options: LoadOptions, config: Config) -> anyhow::Resul
             tracing::error!("panic on a background thread: {info}");
         }
     }));
-    let result = event_loop(&mut terminal, &mut app, &worker, &inbox, &file);
+    let result = event_loop(&mut terminal, &mut app, &worker, &inbox, &file, &analyse);
     ratatui::restore();
     result
 }
@@ -67,6 +68,7 @@ fn event_loop(
     worker: &Worker,
     inbox: &Receiver<Message>,
     file: &Path,
+    analyse: &dyn Fn(crate::pipeline::Params) -> Job,
 ) -> anyhow::Result<()> {
     let (exports, exported) = channel::<Result<String, String>>();
     loop {
@@ -78,6 +80,12 @@ fn event_loop(
                     if let Some(action) = app.action_for_key(key) {
                         match app.update(action) {
                             Effect::Quit => return Ok(()),
+                            // Before the data is prepared there is nothing to refit: start
+                            // again with the new parameters.
+                            Effect::Refit(params) if app.prepared.is_none() => {
+                                let job = worker.submit(analyse(params));
+                                app.started(job, "analysing");
+                            }
                             Effect::Refit(params) => {
                                 let job = worker.submit(Job::Refit { params });
                                 app.started(job, "refitting");
