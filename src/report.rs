@@ -11,17 +11,7 @@ use crate::pipeline::Analysis;
 
 /// `2010-12-01 08:26` from seconds since 1970.
 pub fn format_timestamp(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let time = seconds.rem_euclid(86_400);
-    let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
-        .and_then(|d| d.checked_add_signed(chrono::TimeDelta::days(days)))
-        .unwrap_or_default();
-    format!(
-        "{} {:02}:{:02}",
-        date.format("%Y-%m-%d"),
-        time / 3600,
-        time % 3600 / 60
-    )
+    crate::data::dates::format_seconds(seconds, false)
 }
 
 /// `12,345` for counts.

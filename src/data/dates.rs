@@ -35,6 +35,21 @@ impl DateOrder {
     }
 }
 
+/// `2010-12-01 08:26` (or `08:26:00` with seconds) from seconds since 1970.
+pub fn format_seconds(seconds: i64, with_seconds: bool) -> String {
+    let days = seconds.div_euclid(86_400);
+    let time = seconds.rem_euclid(86_400);
+    let date = NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(days)))
+        .unwrap_or_default();
+    let clock = format!("{:02}:{:02}", time / 3600, time % 3600 / 60);
+    if with_seconds {
+        format!("{} {clock}:{:02}", date.format("%Y-%m-%d"), time % 60)
+    } else {
+        format!("{} {clock}", date.format("%Y-%m-%d"))
+    }
+}
+
 /// A date split into its numbers before the day/month order is known.
 #[derive(Debug, Clone, Copy)]
 struct Parts {

@@ -228,18 +228,7 @@ fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
 /// Excel counts days from 1899-12-30; the fraction is the time of day.
 fn excel_serial_to_text(serial: f64) -> String {
     let seconds = ((serial - 25_569.0) * 86_400.0).round() as i64;
-    let days = seconds.div_euclid(86_400);
-    let time = seconds.rem_euclid(86_400);
-    let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
-        .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(days)))
-        .unwrap_or_default();
-    format!(
-        "{} {:02}:{:02}:{:02}",
-        date.format("%Y-%m-%d"),
-        time / 3600,
-        time % 3600 / 60,
-        time % 60
-    )
+    dates::format_seconds(seconds, true)
 }
 
 /// Maps the file's columns to roles and converts each to its canonical type.

@@ -29,11 +29,11 @@ pub fn draw(
     } else {
         Layout::vertical([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(area)
     };
-    draw_list(app, model, theme, frame, list_area);
+    draw_list(app, theme, frame, list_area);
     draw_detail(app, prepared, model, theme, frame, detail_area);
 }
 
-fn draw_list(app: &App, model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+fn draw_list(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     let list = &app.customers;
     let [filter_line, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
@@ -116,7 +116,6 @@ fn draw_list(app: &App, model: &Model, theme: Theme, frame: &mut Frame, area: Re
         Table::new(rows, widths).header(header).column_spacing(1),
         table_area,
     );
-    let _ = model;
 }
 
 fn draw_detail(
