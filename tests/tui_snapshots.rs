@@ -235,3 +235,24 @@ fn tiny_terminals_do_not_panic() {
         press(&mut app, KeyCode::Esc);
     }
 }
+
+#[test]
+fn hot_path_timings_run_without_a_terminal() {
+    let analysis = analysis();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/online_retail_sample.csv");
+    let timings = aisle::tui::timing::hot_paths(
+        &path,
+        Arc::new(analysis.prepared.clone()),
+        &analysis.model,
+        3,
+        (120, 40),
+    );
+    assert_eq!(timings.customers, analysis.prepared.features.len());
+    for ms in [
+        timings.first_frame_ms,
+        timings.key_press_ms,
+        timings.search_keystroke_ms,
+    ] {
+        assert!(ms.is_finite() && ms >= 0.0);
+    }
+}

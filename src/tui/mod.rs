@@ -8,6 +8,7 @@ pub mod form;
 pub mod keys;
 pub mod render;
 pub mod tabs;
+pub mod timing;
 pub mod widgets;
 pub mod worker;
 

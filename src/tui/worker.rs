@@ -38,8 +38,9 @@ pub enum Message {
 
 /// The UI's handle on the worker thread.
 pub struct Worker {
-    jobs: Sender<(u64, Job)>,
+    jobs: Option<Sender<(u64, Job)>>,
     latest: Arc<AtomicU64>,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 struct Progress<'a> {
@@ -68,18 +69,46 @@ impl Worker {
         let (messages, inbox) = channel();
         let latest = Arc::new(AtomicU64::new(0));
         let seen = latest.clone();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("aisle-worker".into())
             .spawn(move || work(job_queue, messages, seen))
             .expect("the operating system refused to start the worker thread");
-        (Worker { jobs, latest }, inbox)
+        let worker = Worker {
+            jobs: Some(jobs),
+            latest,
+            thread: Some(thread),
+        };
+        (worker, inbox)
     }
 
     /// Queues a job and returns its number; any older job is abandoned.
     pub fn submit(&self, job: Job) -> u64 {
         let id = self.latest.fetch_add(1, Ordering::SeqCst) + 1;
-        let _ = self.jobs.send((id, job));
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send((id, job));
+        }
         id
+    }
+
+    /// Cancels the running job and waits until the thread has ended (at the next stage
+    /// boundary).
+    pub fn finish(mut self) {
+        self.cancel();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn cancel(&mut self) {
+        self.latest.fetch_add(1, Ordering::SeqCst);
+        self.jobs = None;
+    }
+}
+
+impl Drop for Worker {
+    /// Abandons the running job without waiting for it.
+    fn drop(&mut self) {
+        self.cancel();
     }
 }
 
