@@ -19,6 +19,15 @@ pub enum KnnScore {
     Count,
 }
 
+impl KnnScore {
+    pub fn label(self) -> &'static str {
+        match self {
+            KnnScore::Similarity => "similarity",
+            KnnScore::Count => "count",
+        }
+    }
+}
+
 /// Which list a recommendation comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
