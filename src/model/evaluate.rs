@@ -49,7 +49,7 @@ pub enum Recommender {
     Knn,
     /// Items on both the K-Means and the KNN list.
     Both,
-    /// Items on both lists first, then the rest of the KNN list, then the K-Means list.
+    /// The KNN list, filled from the K-Means list where the neighbours bought too little.
     Hybrid,
 }
 
@@ -469,20 +469,20 @@ pub fn popularity_list(
         .collect()
 }
 
-/// Items on both lists (by combined rank), then the rest of the KNN list, then the K-Means
-/// list, first `n`: the KNN list with the agreed items promoted, filled from the segment's
-/// best sellers when the neighbours bought too little.
+/// The KNN list, its empty places filled from the K-Means list, first `n`: the neighbours'
+/// ranking where they bought enough, the segment's best sellers where they did not.
+/// (Moving the items on both lists to the front instead ranks worse: they are bought less
+/// often than the KNN list's first items.)
 pub fn hybrid_list(knn: &[Recommendation], kmeans: &[Recommendation], n: usize) -> Vec<u32> {
-    let mut items = ids(&recommend::agreed_list(knn, kmeans));
-    for item in knn.iter().chain(kmeans).map(|r| r.item) {
-        if items.len() == n {
+    let mut items = ids(&knn[..knn.len().min(n)]);
+    for item in kmeans.iter().map(|r| r.item) {
+        if items.len() >= n {
             break;
         }
         if !items.contains(&item) {
             items.push(item);
         }
     }
-    items.truncate(n);
     items
 }
 
