@@ -42,7 +42,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             k: None,
-            neighbours: 10,
+            neighbours: 100,
             top_n: 10,
             outlier_share: 0.05,
             seed: 0,
