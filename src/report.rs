@@ -364,10 +364,11 @@ pub fn evaluation_text(evaluation: &Evaluation, file: &str) -> String {
 
 fn period(p: &Period) -> String {
     format!(
-        "{} to {} · {} trading days · {} rows",
+        "{} to {} · {} trading day{} · {} rows",
         p.first_day,
         p.last_day,
         p.days,
+        if p.days == 1 { "" } else { "s" },
         thousands(p.rows)
     )
 }
