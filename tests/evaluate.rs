@@ -8,9 +8,9 @@ use chrono::NaiveDate;
 
 use aisle::data::clean::CleaningRules;
 use aisle::data::load::{load, LoadOptions, Loaded};
-use aisle::model::evaluate::{self, cutoffs, holdout, Recommender};
+use aisle::model::evaluate::{self, cutoffs, Recommender};
 use aisle::model::metrics::{score_list, ItemPrecision, MeanScore};
-use aisle::model::split::{day_number, default_split, split_log, trading_days};
+use aisle::model::split::{day_number, default_split, holdout, split_log, trading_days};
 use aisle::pipeline::{Params, Quiet};
 use aisle::AisleError;
 

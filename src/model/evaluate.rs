@@ -10,19 +10,17 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use polars::prelude::*;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::metrics::{score_list, ItemPrecision, ListScore, MeanScore};
 use super::purchases::Purchases;
 use super::recommend::{self, Recommendation};
-use super::split::{iso_date, split_log, Period};
-use crate::data::clean::{clean, CleaningRules};
+use super::split::{holdout, iso_date, Holdout, Later, Period};
+use crate::data::clean::CleaningRules;
 use crate::data::load::{load, LoadOptions, Loaded};
-use crate::data::{is_cancellation, non_product_codes, stock_code_in};
 use crate::error::Result;
-use crate::pipeline::{self, Model, Observer, Params, Prepared, Stage, Timings};
+use crate::pipeline::{self, Model, Observer, Params, Stage, Timings};
 
 /// The list lengths every evaluation reports; `Params::top_n` is added when it is not one.
 pub const CUTOFFS: [usize; 3] = [3, 10, 20];
@@ -54,6 +52,7 @@ pub enum Recommender {
 }
 
 impl Recommender {
+    /// Every method, in the order tables list them.
     pub const ALL: [Recommender; 5] = [
         Recommender::Popularity,
         Recommender::Kmeans,
@@ -74,121 +73,6 @@ impl Recommender {
     }
 }
 
-/// The training part prepared for fitting, and what each customer went on to buy.
-#[derive(Debug, Clone)]
-pub struct Holdout {
-    /// First day of the test period.
-    pub split: NaiveDate,
-    pub automatic: bool,
-    pub train: Period,
-    pub test: Period,
-    /// The training transactions, checked, cleaned and summarised per customer.
-    pub prepared: Prepared,
-    /// Customers known from training with a clean line in the test period.
-    pub active: usize,
-    /// The customers who are scored, by position in training.
-    pub scored: Vec<Later>,
-}
-
-/// What one scored customer bought in the test period that they had no line for in training.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Later {
-    pub customer: usize,
-    /// Products of the training catalogue, ascending item id.
-    pub known: Vec<u32>,
-    /// Products the training period never sold.
-    pub new_products: usize,
-}
-
-impl Later {
-    pub fn total(&self) -> usize {
-        self.known.len() + self.new_products
-    }
-}
-
-/// Splits `loaded` at `split` (or the default date), prepares the training part and finds
-/// the scored customers in the test part, cleaned with the same rules.
-pub fn holdout(
-    loaded: Loaded,
-    rules: &CleaningRules,
-    split: Option<NaiveDate>,
-    observer: &dyn Observer,
-) -> Result<Holdout> {
-    let split = split_log(loaded, split)?;
-    let prepared = pipeline::prepare_frame(split.train, rules, observer)?;
-    let test = clean(&split.test, rules)?.frame;
-    let (active, scored) = later_purchases(&test, &prepared)?;
-    Ok(Holdout {
-        split: split.date,
-        automatic: split.automatic,
-        train: split.train_period,
-        test: split.test_period,
-        prepared,
-        active,
-        scored,
-    })
-}
-
-/// Customers known from training who appear in the clean test transactions, and the scored
-/// ones among them.
-fn later_purchases(test: &DataFrame, prepared: &Prepared) -> Result<(usize, Vec<Later>)> {
-    let features = &prepared.features;
-    let purchases = &prepared.purchases;
-    let customers = test.column("customer")?.unique()?;
-    let active = customers
-        .str()?
-        .iter()
-        .flatten()
-        .filter(|id| features.position(id).is_some())
-        .count();
-
-    let codes = non_product_codes(test)?;
-    let bought = test
-        .clone()
-        .lazy()
-        .filter(is_cancellation().not().and(stock_code_in(&codes).not()))
-        .select([col("customer"), col("stock_code")])
-        .unique(None, UniqueKeepStrategy::First)
-        .sort(["customer", "stock_code"], SortMultipleOptions::default())
-        .collect()?;
-    let ids = bought.column("customer")?.str()?.clone();
-    let stock_codes = bought.column("stock_code")?.str()?.clone();
-
-    let mut scored: Vec<Later> = Vec::new();
-    for (id, code) in ids.iter().zip(stock_codes.iter()) {
-        let (Some(id), Some(code)) = (id, code) else {
-            continue;
-        };
-        let Some(customer) = features.position(id) else {
-            continue;
-        };
-        let item = purchases
-            .items
-            .binary_search_by(|it| it.code.as_str().cmp(code))
-            .ok()
-            .map(|i| i as u32);
-        if item.is_some_and(|i| purchases.touched(customer, i)) {
-            continue;
-        }
-        if scored.last().is_none_or(|l| l.customer != customer) {
-            scored.push(Later {
-                customer,
-                known: Vec::new(),
-                new_products: 0,
-            });
-        }
-        let later = scored.last_mut().expect("pushed above");
-        match item {
-            Some(i) => later.known.push(i),
-            None => later.new_products += 1,
-        }
-    }
-    for later in &mut scored {
-        later.known.sort_unstable();
-    }
-    Ok((active, scored))
-}
-
 /// The evaluation of one fitted model on one split.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
@@ -197,39 +81,50 @@ pub struct Evaluation {
     pub split: NaiveDate,
     /// Whether the split date was chosen by the default rule.
     pub split_automatic: bool,
+    /// The transactions the models were fitted on.
     pub train: Period,
+    /// The transactions the lists are scored against.
     pub test: Period,
+    /// The settings of the fitted models.
     pub params: Params,
+    /// Number of segments of the fitted K-Means.
     pub k: usize,
+    /// Customers with features in the training period.
     pub customers_train: usize,
     /// Customers known from training with a clean line in the test period.
     pub customers_active: usize,
     /// Active customers who bought at least one product new to them.
     pub customers_scored: usize,
-    /// (customer, product) pairs to predict, and how many are products new to the shop.
+    /// (customer, product) pairs to predict.
     pub purchases_to_predict: usize,
+    /// Of those, the ones of products the training period never sold.
     pub purchases_of_new_products: usize,
     /// Products in the training catalogue (the denominator of coverage).
     pub catalogue: usize,
+    /// The list lengths scored, ascending.
     pub cutoffs: Vec<usize>,
     /// Per method, its scores at every cut-off; as JSON `name → metric@N → value`.
     #[serde(serialize_with = "methods_as_map")]
     pub methods: Vec<MethodScores>,
     /// The precision of items on both lists against items on one list only.
     pub agreement: Vec<AgreementCheck>,
+    /// Milliseconds per stage, loading to scoring.
     pub timings: Timings,
 }
 
 /// One method's scores at every cut-off.
 #[derive(Debug, Clone, Serialize)]
 pub struct MethodScores {
+    /// Which method.
     pub recommender: Recommender,
+    /// Its scores at each cut-off, ascending.
     pub at: Vec<CutoffScores>,
 }
 
 /// Means over the scored customers of one method's lists cut at `n`.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct CutoffScores {
+    /// List length.
     pub n: usize,
     /// `hits` is the total; the rest are means over scored customers (an empty list scores 0).
     pub mean: ListScore,
@@ -242,9 +137,13 @@ pub struct CutoffScores {
 /// Items on both top-`n` lists against items on only one of them, pooled over customers.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct AgreementCheck {
+    /// List length.
     pub n: usize,
+    /// Items on both lists.
     pub both: ItemPrecision,
+    /// Items on the KNN list and not the K-Means list.
     pub knn_only: ItemPrecision,
+    /// Items on the K-Means list and not the KNN list.
     pub kmeans_only: ItemPrecision,
 }
 

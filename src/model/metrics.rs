@@ -99,7 +99,9 @@ impl MeanScore {
 /// Items recommended and how many of them were bought.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct ItemPrecision {
+    /// Items recommended, counted once per customer.
     pub items: usize,
+    /// Of those, the ones the customer bought.
     pub hits: usize,
     /// Hits / items; 0 when there are no items.
     pub precision: f64,
