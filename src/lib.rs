@@ -7,7 +7,9 @@
 //! - [`features`] computes the 15 per-customer features with polars group-bys.
 //! - [`model`] holds the models: outliers, correlation, principal components, K-Means and
 //!   silhouettes, nearest neighbours and the recommenders. Plain functions over arrays and
-//!   purchase histories; no files, no terminal.
+//!   purchase histories; no files, no terminal. [`model::evaluate`] fits them on the
+//!   transactions before a cut date and scores every method on what customers bought after
+//!   (its `evaluate_file` reads the log through [`data`] first).
 //! - [`pipeline`] runs the stages in order with progress and cancellation, and refits only
 //!   what a parameter change affects. The CLI, the TUI and the tests all go through it.
 //! - [`export`] writes recommendations as CSV, JSON or Parquet, atomically.

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use aisle::config::{self, Config};
 use aisle::data::load::LoadOptions;
+use aisle::model::evaluate::evaluate_file;
 use aisle::model::knn::SimilaritySpace;
 use aisle::model::recommend::KnnScore;
 use aisle::pipeline::{Analysis, Observer, Params, Stage};
@@ -21,6 +23,9 @@ Examples:
   aisle report sales.csv.gz               quality, cleaning, charts and segments as text
   aisle report sales.csv --json           the same as one JSON object
   aisle recommend sales.csv -o recs.csv   every customer's lists (.csv, .json or .parquet)
+  aisle evaluate sales.csv --split 2011-09-01
+                                          fit before the date, score the lists on what
+                                          customers bought from it on
   aisle report data.csv --col customer=client_no --col timestamp=created
 
 Column roles for --col: invoice, stock_code, description, quantity, timestamp,
@@ -111,6 +116,22 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Fit every stage on the log before a date and score each method's lists (popularity,
+    /// K-Means, KNN, both, hybrid) against what customers bought from that date on, at the
+    /// top 3, 10 and 20 (and --top N)
+    Evaluate {
+        /// Sales log (the bundled real log when omitted)
+        file: Option<PathBuf>,
+        /// First day of the test period, YYYY-MM-DD (default: the date that leaves the last
+        /// quarter of the log's trading days for testing)
+        #[arg(long, value_name = "DATE")]
+        split: Option<NaiveDate>,
+        /// One JSON object instead of text
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -180,6 +201,27 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Some(Command::Evaluate {
+            file,
+            split,
+            json,
+            model,
+        }) => {
+            let file = input_file(file)?;
+            let params = params(&config, &model);
+            let observer = StderrProgress::new(!json, Stage::ALL.len() + 1);
+            let evaluation =
+                evaluate_file(&file, &options, &config.cleaning, &params, split, &observer)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&evaluation)?);
+            } else {
+                print!(
+                    "{}",
+                    report::evaluation_text(&evaluation, &file.display().to_string())
+                );
+            }
+            Ok(())
+        }
     }
 }
 
@@ -198,17 +240,23 @@ fn params(config: &Config, args: &ModelArgs) -> Params {
 /// Prints each stage to stderr when it starts, so long runs show where they are.
 struct StderrProgress {
     enabled: bool,
+    stages: usize,
+}
+
+impl StderrProgress {
+    /// Quiet when `progress` is off or `AISLE_QUIET` is set.
+    fn new(progress: bool, stages: usize) -> StderrProgress {
+        StderrProgress {
+            enabled: progress && std::env::var_os("AISLE_QUIET").is_none(),
+            stages,
+        }
+    }
 }
 
 impl Observer for StderrProgress {
     fn stage(&self, stage: Stage) {
         if self.enabled {
-            eprintln!(
-                "[{}/{}] {}",
-                stage.number(),
-                Stage::ALL.len(),
-                stage.label()
-            );
+            eprintln!("[{}/{}] {}", stage.number(), self.stages, stage.label());
         }
     }
 }
@@ -220,9 +268,7 @@ fn analyse(
     params: &Params,
     progress: bool,
 ) -> Result<Analysis> {
-    let observer = StderrProgress {
-        enabled: progress && std::env::var_os("AISLE_QUIET").is_none(),
-    };
+    let observer = StderrProgress::new(progress, Stage::ALL.len());
     Ok(Analysis::run(
         file,
         options,

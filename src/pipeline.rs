@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::clean::{clean, Cleaned, CleaningRules};
-use crate::data::load::{load, LoadOptions, LoadReport};
+use crate::data::load::{load, LoadOptions, LoadReport, Loaded};
 use crate::data::quality::{quality_report, QualityReport};
 use crate::error::{AisleError, Result};
 use crate::features::{customer_features, CustomerFeatures, DAY_OF_WEEK, IS_HOME};
@@ -42,7 +42,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             k: None,
-            neighbours: 10,
+            neighbours: 100,
             top_n: 10,
             outlier_share: 0.05,
             seed: 0,
@@ -91,9 +91,11 @@ pub enum Stage {
     ChooseK,
     Segment,
     Recommend,
+    Evaluate,
 }
 
 impl Stage {
+    /// The stages of an analysis, in order; an evaluation adds [`Stage::Evaluate`].
     pub const ALL: [Stage; 10] = [
         Stage::Load,
         Stage::Quality,
@@ -119,6 +121,7 @@ impl Stage {
             Stage::ChooseK => "choose_k",
             Stage::Segment => "segment",
             Stage::Recommend => "recommend",
+            Stage::Evaluate => "evaluate",
         }
     }
 
@@ -134,15 +137,16 @@ impl Stage {
             Stage::ChooseK => "choosing K by silhouette",
             Stage::Segment => "segmenting customers",
             Stage::Recommend => "recommending",
+            Stage::Evaluate => "scoring the lists against the test period",
         }
     }
 
-    /// 1-based position among all stages.
+    /// 1-based position among all stages; the evaluation comes last.
     pub fn number(self) -> usize {
         Stage::ALL
             .iter()
             .position(|&s| s == self)
-            .map_or(0, |i| i + 1)
+            .map_or(Stage::ALL.len() + 1, |i| i + 1)
     }
 }
 
@@ -163,7 +167,9 @@ impl Observer for Quiet {}
 pub struct Timings(pub Vec<(Stage, f64)>);
 
 impl Timings {
-    fn time<T>(
+    /// Runs one stage: stops first if the observer asks to, tells it the stage started, and
+    /// records how long the work took.
+    pub fn time<T>(
         &mut self,
         stage: Stage,
         observer: &dyn Observer,
@@ -195,6 +201,7 @@ pub struct Prepared {
     pub timings: Timings,
 }
 
+/// Reads the file at `path` and prepares its transactions.
 pub fn prepare(
     path: &Path,
     options: &LoadOptions,
@@ -203,6 +210,20 @@ pub fn prepare(
 ) -> Result<Prepared> {
     let mut timings = Timings::default();
     let loaded = timings.time(Stage::Load, observer, || load(path, options))?;
+    let mut prepared = prepare_frame(loaded, rules, observer)?;
+    timings.0.append(&mut prepared.timings.0);
+    prepared.timings = timings;
+    Ok(prepared)
+}
+
+/// Checks, cleans and summarises transactions that are already loaded (a whole log, or the
+/// training part of a time split).
+pub fn prepare_frame(
+    loaded: Loaded,
+    rules: &CleaningRules,
+    observer: &dyn Observer,
+) -> Result<Prepared> {
+    let mut timings = Timings::default();
     let quality = timings.time(Stage::Quality, observer, || quality_report(&loaded.frame))?;
     let cleaned = timings.time(Stage::Clean, observer, || clean(&loaded.frame, rules))?;
     let (features, purchases) = timings.time(Stage::Features, observer, || {

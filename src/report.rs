@@ -1,5 +1,5 @@
-//! The report of `aisle report`: a text summary with charts for people, or one JSON object
-//! for scripts.
+//! The reports of `aisle report` (a text summary with charts for people, or one JSON object
+//! for scripts) and the evaluation table of `aisle evaluate`.
 
 use std::fmt::Write;
 
@@ -7,6 +7,9 @@ use serde_json::{json, Value};
 use textplots::{Chart, Plot, Shape};
 
 use crate::features::FEATURE_NAMES;
+use crate::model::evaluate::{Evaluation, Recommender};
+use crate::model::metrics::ItemPrecision;
+use crate::model::split::Period;
 use crate::pipeline::Analysis;
 
 /// `2010-12-01 08:26` from seconds since 1970.
@@ -261,6 +264,112 @@ pub fn text_report(analysis: &Analysis) -> String {
         timings.iter().map(|(_, ms)| ms).sum::<f64>()
     );
     out
+}
+
+/// The evaluation as text: the split, who was scored, one table per cut-off and the
+/// agreement check.
+pub fn evaluation_text(evaluation: &Evaluation, file: &str) -> String {
+    let e = evaluation;
+    let p = &e.params;
+    let mut out = String::new();
+    let how = if e.split_automatic {
+        "the last quarter of the trading days is the test period"
+    } else {
+        "given"
+    };
+    let _ = writeln!(out, "aisle evaluate: {file}");
+    let _ = writeln!(out, "Split at {} ({how})", e.split);
+    let _ = writeln!(out, "  train  {}", period(&e.train));
+    let _ = writeln!(out, "  test   {}", period(&e.test));
+    let _ = writeln!(
+        out,
+        "Fitted on the training period only: K = {}, KNN on {} with {} neighbours scored by {}, \
+         seed {}",
+        e.k,
+        p.space.label(),
+        p.neighbours,
+        p.score.label(),
+        p.seed
+    );
+    let _ = writeln!(
+        out,
+        "Customers: {} in training, {} active in both periods, {} scored (bought a product new \
+         to them)",
+        thousands(e.customers_train),
+        thousands(e.customers_active),
+        thousands(e.customers_scored)
+    );
+    let _ = writeln!(
+        out,
+        "  {} purchases to predict (customer × product), {} of them of products new to the shop",
+        thousands(e.purchases_to_predict),
+        thousands(e.purchases_of_new_products)
+    );
+
+    for &n in &e.cutoffs {
+        let _ = writeln!(
+            out,
+            "\nTop {n:<10} precision  recall  hit rate    NDCG     MAP  coverage  customers"
+        );
+        for recommender in Recommender::ALL {
+            let Some(s) = e.scores(recommender, n) else {
+                continue;
+            };
+            let m = &s.mean;
+            let _ = writeln!(
+                out,
+                "  {:<12} {:>8.4} {:>7.4} {:>9.4} {:>7.4} {:>7.4} {:>9.4} {:>10}",
+                recommender.key(),
+                m.precision,
+                m.recall,
+                m.hit,
+                m.ndcg,
+                m.average_precision,
+                s.coverage,
+                thousands(s.customers)
+            );
+        }
+    }
+
+    let _ = writeln!(
+        out,
+        "\nAgreement: are items on both lists bought more often than items on one list only?"
+    );
+    let _ = writeln!(
+        out,
+        "  top     both (items, bought, precision)    KNN only                 K-Means only"
+    );
+    for check in &e.agreement {
+        let _ = writeln!(
+            out,
+            "  {:<5} {}  {}  {}",
+            check.n,
+            item_precision(&check.both),
+            item_precision(&check.knn_only),
+            item_precision(&check.kmeans_only)
+        );
+    }
+    out
+}
+
+fn period(p: &Period) -> String {
+    format!(
+        "{} to {} · {} trading day{} · {} rows",
+        p.first_day,
+        p.last_day,
+        p.days,
+        if p.days == 1 { "" } else { "s" },
+        thousands(p.rows)
+    )
+}
+
+fn item_precision(p: &ItemPrecision) -> String {
+    format!(
+        "{:>7} {:>6} {:.4}",
+        thousands(p.items),
+        thousands(p.hits),
+        p.precision
+    )
 }
 
 fn chart(points: &[(f32, f32)], x_min: f32, x_max: f32, y_min: f32, y_max: f32) -> String {

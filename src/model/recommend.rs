@@ -19,6 +19,15 @@ pub enum KnnScore {
     Count,
 }
 
+impl KnnScore {
+    pub fn label(self) -> &'static str {
+        match self {
+            KnnScore::Similarity => "similarity",
+            KnnScore::Count => "count",
+        }
+    }
+}
+
 /// Which list a recommendation comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -172,37 +181,50 @@ pub fn knn_list(
     score: KnnScore,
     n: usize,
 ) -> Vec<Recommendation> {
-    let mut votes: Vec<(u32, f64)> = Vec::new();
+    // Per item: summed weight and number of neighbours who bought it; the customer's own
+    // items are marked so that they are never counted.
+    const OWN: u32 = u32::MAX;
+    let mut tally = vec![(0.0f64, 0u32); purchases.items.len()];
+    for line in &purchases.histories[customer] {
+        tally[line.item as usize].1 = OWN;
+    }
+    let mut candidates: Vec<u32> = Vec::new();
     for neighbour in neighbours {
         let weight = match score {
             KnnScore::Similarity => neighbour.similarity,
             KnnScore::Count => 1.0,
         };
-        votes.extend(
-            purchases
-                .bought(neighbour.customer as usize)
-                .filter(|&item| !purchases.touched(customer, item))
-                .map(|item| (item, weight)),
-        );
-    }
-    votes.sort_by_key(|v| v.0);
-    let mut candidates: Vec<(u32, f64, u32)> = Vec::new();
-    for (item, weight) in votes {
-        match candidates.last_mut() {
-            Some(last) if last.0 == item => {
-                last.1 += weight;
-                last.2 += 1;
+        for item in purchases.bought(neighbour.customer as usize) {
+            let (sum, buyers) = &mut tally[item as usize];
+            if *buyers == OWN {
+                continue;
             }
-            _ => candidates.push((item, weight, 1)),
+            if *buyers == 0 {
+                candidates.push(item);
+            }
+            *sum += weight;
+            *buyers += 1;
         }
     }
+    let mut candidates: Vec<(u32, f64, u32)> = candidates
+        .into_iter()
+        .map(|item| {
+            let (sum, buyers) = tally[item as usize];
+            (item, sum, buyers)
+        })
+        .collect();
     let items = &purchases.items;
-    candidates.sort_by(|a, b| {
+    let order = |a: &(u32, f64, u32), b: &(u32, f64, u32)| {
         b.1.total_cmp(&a.1)
             .then(b.2.cmp(&a.2))
             .then(items[b.0 as usize].buyers.cmp(&items[a.0 as usize].buyers))
             .then(a.0.cmp(&b.0))
-    });
+    };
+    if candidates.len() > n && n > 0 {
+        candidates.select_nth_unstable_by(n - 1, order);
+        candidates.truncate(n);
+    }
+    candidates.sort_by(order);
     candidates
         .into_iter()
         .take(n)
