@@ -130,7 +130,10 @@ pub fn write_rows(
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("recommendations");
-    let temporary = directory.join(format!(".{name}.{}.partial", std::process::id()));
+    // Unique per process and per call, so two writes at once never share a temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let temporary = directory.join(format!(".{name}.{}-{call}.partial", std::process::id()));
     let result = write_format(rows, format, &temporary).and_then(|_| {
         std::fs::rename(&temporary, destination)
             .map_err(|e| format!("cannot move the finished file into place: {e}"))

@@ -256,3 +256,46 @@ fn hot_path_timings_run_without_a_terminal() {
         assert!(ms.is_finite() && ms >= 0.0);
     }
 }
+
+#[test]
+fn evaluation_tab() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/online_retail_sample.csv");
+    let split = chrono::NaiveDate::from_ymd_opt(2010, 12, 2);
+    let evaluation = aisle::model::evaluate::evaluate_file(
+        &path,
+        &LoadOptions::default(),
+        &CleaningRules::default(),
+        &Params::default(),
+        split,
+        &Quiet,
+    )
+    .expect("the sample slice evaluates on its second day");
+
+    let mut app = loaded_app();
+    press(&mut app, KeyCode::Char('6'));
+    let params = app
+        .evaluation_wanted()
+        .expect("a fitted model asks for an evaluation");
+    app.evaluation_started(7, params);
+    insta::assert_snapshot!("evaluation_running_80x24", screen(&app, 80, 24));
+    app.on_evaluation(Message::Evaluated {
+        job: 7,
+        evaluation: Box::new(evaluation),
+    });
+    assert!(
+        app.evaluation_wanted().is_none(),
+        "one evaluation per set of parameters"
+    );
+    for (width, height) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(
+            format!("evaluation_{width}x{height}"),
+            screen(&app, width, height)
+        );
+    }
+    press(&mut app, KeyCode::Left);
+    let drawn = screen(&app, 120, 40);
+    assert!(
+        drawn.contains("Top 3"),
+        "← shows the shorter lists:\n{drawn}"
+    );
+}

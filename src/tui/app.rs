@@ -10,6 +10,7 @@ use super::customer_list::CustomerList;
 use super::form::{FormAction, ParamsForm};
 use super::keys::{bindings_with, lookup, Binding, Command};
 use super::worker::Message;
+use crate::model::evaluate::Evaluation;
 use crate::pipeline::{Model, Params, Prepared, Stage};
 
 /// The tabs, in order.
@@ -20,15 +21,17 @@ pub enum Tab {
     Clusters,
     Silhouette,
     Customers,
+    Evaluation,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Quality,
         Tab::Correlation,
         Tab::Clusters,
         Tab::Silhouette,
         Tab::Customers,
+        Tab::Evaluation,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +41,17 @@ impl Tab {
             Tab::Clusters => "Clusters",
             Tab::Silhouette => "Silhouette",
             Tab::Customers => "Customers",
+            Tab::Evaluation => "Evaluation",
+        }
+    }
+
+    /// A shorter title for narrow screens.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Correlation => "Corr",
+            Tab::Silhouette => "Silh",
+            Tab::Evaluation => "Eval",
+            other => other.title(),
         }
     }
 
@@ -49,6 +63,7 @@ impl Tab {
             Tab::Clusters => "tab_clusters",
             Tab::Silhouette => "tab_silhouette",
             Tab::Customers => "tab_customers",
+            Tab::Evaluation => "tab_evaluation",
         }
     }
 
@@ -62,6 +77,7 @@ impl Tab {
 pub enum Action {
     Command(Command),
     SearchInput(char),
+    SearchClear,
     SearchBackspace,
     /// Leave the search box; `keep` keeps the filter.
     SearchDone {
@@ -110,6 +126,20 @@ pub struct App {
     pub searching: bool,
     pub color: bool,
     pub tick: u64,
+    pub evaluation: EvaluationState,
+}
+
+/// The offline evaluation, which runs on a worker of its own after each fit.
+#[derive(Default)]
+pub struct EvaluationState {
+    pub result: Option<Arc<Evaluation>>,
+    pub busy: Option<Busy>,
+    /// The parameters that failed and why, so the same request is not repeated.
+    pub failed: Option<(Params, String)>,
+    /// Position among the result's list lengths.
+    pub cutoff: usize,
+    /// The parameters of the evaluation running or last asked for.
+    pub requested: Option<Params>,
 }
 
 impl App {
@@ -137,6 +167,7 @@ impl App {
             searching: false,
             color,
             tick: 0,
+            evaluation: EvaluationState::default(),
         }
     }
 
@@ -168,6 +199,16 @@ impl App {
                     Some(Action::SearchDone { keep: true })
                 }
                 KeyCode::Backspace => Some(Action::SearchBackspace),
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    Some(Action::SearchClear)
+                }
+                KeyCode::Char(_)
+                    if key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    None
+                }
                 KeyCode::Char(c) => Some(Action::SearchInput(c)),
                 _ => None,
             };
@@ -202,6 +243,64 @@ impl App {
         }
     }
 
+    /// The parameters to evaluate, when the fitted model has no evaluation yet and none is
+    /// running or has failed for them.
+    pub fn evaluation_wanted(&self) -> Option<Params> {
+        let model = self.model.as_ref()?;
+        let state = &self.evaluation;
+        let done = state
+            .result
+            .as_ref()
+            .is_some_and(|e| e.params == model.params);
+        let failed = state
+            .failed
+            .as_ref()
+            .is_some_and(|(p, _)| *p == model.params);
+        let running = state.busy.is_some();
+        (self.busy.is_none() && !done && !failed && !running).then(|| model.params.clone())
+    }
+
+    /// Marks an evaluation as running for `params`.
+    pub fn evaluation_started(&mut self, job: u64, params: Params) {
+        self.evaluation.busy = Some(Busy {
+            job,
+            stage: None,
+            what: "evaluating",
+        });
+        self.evaluation.failed = None;
+        self.evaluation.requested = Some(params);
+    }
+
+    /// Applies a message from the evaluation worker.
+    pub fn on_evaluation(&mut self, message: Message) {
+        let state = &mut self.evaluation;
+        let current = state.busy.as_ref().map(|b| b.job);
+        match message {
+            Message::Stage { job, stage } if Some(job) == current => {
+                if let Some(busy) = &mut state.busy {
+                    busy.stage = Some(stage);
+                }
+            }
+            Message::Evaluated { job, evaluation } if Some(job) == current => {
+                state.busy = None;
+                if state.cutoff >= evaluation.cutoffs.len() || state.result.is_none() {
+                    state.cutoff = evaluation
+                        .cutoffs
+                        .iter()
+                        .position(|&n| n == 10)
+                        .unwrap_or(0);
+                }
+                state.result = Some(Arc::new(*evaluation));
+            }
+            Message::Failed { job, message } if Some(job) == current => {
+                state.busy = None;
+                let params = state.requested.clone().unwrap_or_default();
+                state.failed = Some((params, message));
+            }
+            _ => {}
+        }
+    }
+
     /// Installs fitted models and rebuilds the customer rows from them.
     pub fn set_model(&mut self, model: Model) {
         if let Some(prepared) = &self.prepared {
@@ -226,6 +325,10 @@ impl App {
                 self.customers.push_search(c);
                 Effect::None
             }
+            Action::SearchClear => {
+                self.customers.set_search(String::new());
+                Effect::None
+            }
             Action::SearchBackspace => {
                 self.customers.pop_search();
                 Effect::None
@@ -245,7 +348,11 @@ impl App {
                 });
                 Effect::None
             }
-            Action::Command(command) => self.run(command),
+            Action::Command(command) => {
+                // A notice stays until the next command.
+                self.notice = None;
+                self.run(command)
+            }
         }
     }
 
@@ -301,8 +408,12 @@ impl App {
             Command::AgreedFilter => self.customers.toggle_agreed(),
             Command::ClearFilters => self.customers.clear_filters(),
             Command::Up | Command::Down | Command::Left | Command::Right => self.step(command),
-            Command::PageUp => self.customers.move_by(-10),
-            Command::PageDown => self.customers.move_by(10),
+            Command::PageUp => self
+                .customers
+                .move_by(-(self.customers.page.get().max(1) as isize)),
+            Command::PageDown => self
+                .customers
+                .move_by(self.customers.page.get().max(1) as isize),
             Command::Home => self.customers.move_to(0),
             Command::End => self.customers.move_to(usize::MAX),
         }
@@ -318,6 +429,17 @@ impl App {
             (Tab::Correlation, Command::Down) => self.cell.0 = (self.cell.0 + 1).min(features - 1),
             (Tab::Correlation, Command::Left) => self.cell.1 = self.cell.1.saturating_sub(1),
             (Tab::Correlation, Command::Right) => self.cell.1 = (self.cell.1 + 1).min(features - 1),
+            (Tab::Evaluation, Command::Left) => {
+                self.evaluation.cutoff = self.evaluation.cutoff.saturating_sub(1);
+            }
+            (Tab::Evaluation, Command::Right) => {
+                let last = self
+                    .evaluation
+                    .result
+                    .as_ref()
+                    .map_or(0, |e| e.cutoffs.len() - 1);
+                self.evaluation.cutoff = (self.evaluation.cutoff + 1).min(last);
+            }
             _ => {}
         }
     }

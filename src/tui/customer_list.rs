@@ -23,6 +23,8 @@ pub struct CustomerRow {
 
 #[derive(Debug, Clone, Default)]
 pub struct CustomerList {
+    /// Rows the last drawing showed at once, for PageUp/PageDown; a display hint only.
+    pub page: std::cell::Cell<usize>,
     pub rows: Vec<CustomerRow>,
     /// Positions in `rows` that pass the search and filters.
     pub visible: Vec<usize>,

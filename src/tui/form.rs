@@ -71,7 +71,13 @@ impl ParamsForm {
         match action {
             FormAction::Up => self.field = (self.field + FIELDS.len() - 1) % FIELDS.len(),
             FormAction::Down => self.field = (self.field + 1) % FIELDS.len(),
-            FormAction::Char(c) => value.push(c),
+            // Only the outlier share takes a decimal point; every field stays short.
+            FormAction::Char(c)
+                if value.len() < 10 && (c.is_ascii_digit() || (self.field == 3 && c == '.')) =>
+            {
+                value.push(c)
+            }
+            FormAction::Char(_) => {}
             FormAction::Backspace => {
                 value.pop();
             }
@@ -98,10 +104,12 @@ impl ParamsForm {
     /// The parameters the form describes, or what is wrong with them.
     pub fn params(&self, current: &Params) -> Result<Params, String> {
         let number = |i: usize| -> Result<u64, String> {
-            self.values[i]
-                .trim()
-                .parse()
-                .map_err(|_| format!("{} must be a whole number", FIELDS[i]))
+            let text = self.values[i].trim();
+            if text.is_empty() {
+                return Err(format!("{} is empty: type a whole number", FIELDS[i]));
+            }
+            text.parse()
+                .map_err(|_| format!("{} is too large", FIELDS[i]))
         };
         let k = number(0)? as usize;
         let share: f64 = self.values[3]

@@ -62,7 +62,7 @@ pub struct Binding {
 
 const LISTS: &[Tab] = &[Tab::Customers, Tab::Correlation];
 const CUSTOMERS: &[Tab] = &[Tab::Customers];
-const GRID: &[Tab] = &[Tab::Correlation];
+const GRID: &[Tab] = &[Tab::Correlation, Tab::Evaluation];
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
@@ -338,7 +338,9 @@ pub fn key_label(key: &KeyEvent) -> String {
 /// characters.
 pub fn lookup(table: &[Binding], tab: Tab, event: KeyEvent) -> Option<Command> {
     let normalised = match event.code {
-        KeyCode::Char(_) => KeyEvent::new(event.code, event.modifiers - KeyModifiers::SHIFT),
+        KeyCode::Char(_) | KeyCode::BackTab => {
+            KeyEvent::new(event.code, event.modifiers - KeyModifiers::SHIFT)
+        }
         _ => KeyEvent::new(event.code, event.modifiers),
     };
     table
@@ -366,6 +368,16 @@ mod tests {
         assert_eq!(lookup(&table, Tab::Quality, char('x')), Some(Command::Quit));
         assert_eq!(lookup(&table, Tab::Quality, char('q')), None);
         assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn shift_tab_arrives_with_shift_and_still_counts() {
+        let table = default_bindings();
+        let shift_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(
+            lookup(&table, Tab::Quality, shift_tab),
+            Some(Command::PreviousTab)
+        );
     }
 
     #[test]

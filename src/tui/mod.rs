@@ -23,7 +23,7 @@ use ratatui::DefaultTerminal;
 use crate::config::{self, Config};
 use crate::data::load::LoadOptions;
 use crate::export;
-use crate::pipeline::{Model, Prepared};
+use crate::pipeline::{Model, Params, Prepared};
 use app::{Action, App, Effect};
 use worker::{Job, Message, Worker};
 
@@ -58,19 +58,40 @@ pub fn run(file: PathBuf, options: LoadOptions, config: Config) -> anyhow::Resul
             tracing::error!("panic on a background thread: {info}");
         }
     }));
-    let result = event_loop(&mut terminal, &mut app, &worker, &inbox, &file, &analyse);
+    let evaluate = |params| Job::Evaluate {
+        path: file.clone(),
+        options: options.clone(),
+        rules: config.cleaning,
+        params,
+    };
+    let workers = Workers {
+        main: (worker, inbox),
+        evaluation: Worker::start(),
+        analyse: &analyse,
+        evaluate: &evaluate,
+    };
+    let result = event_loop(&mut terminal, &mut app, &workers, &file);
     ratatui::restore();
     result
+}
+
+/// The two workers: one for the analysis and refits, one for the offline evaluation, so
+/// that a long evaluation never holds up a refit. Each has its own newest-wins queue.
+struct Workers<'a> {
+    main: (Worker, Receiver<Message>),
+    evaluation: (Worker, Receiver<Message>),
+    analyse: &'a dyn Fn(Params) -> Job,
+    evaluate: &'a dyn Fn(Params) -> Job,
 }
 
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    worker: &Worker,
-    inbox: &Receiver<Message>,
+    workers: &Workers,
     file: &Path,
-    analyse: &dyn Fn(crate::pipeline::Params) -> Job,
 ) -> anyhow::Result<()> {
+    let (worker, inbox) = &workers.main;
+    let analyse = workers.analyse;
     let (exports, exported) = channel::<Result<String, String>>();
     loop {
         terminal.draw(|frame| render::render(app, frame))?;
@@ -101,6 +122,16 @@ fn event_loop(
         while let Ok(message) = inbox.try_recv() {
             app.on_worker(message);
         }
+        while let Ok(message) = workers.evaluation.1.try_recv() {
+            app.on_evaluation(message);
+        }
+        if let Some(params) = app.evaluation_wanted() {
+            let job = workers
+                .evaluation
+                .0
+                .submit((workers.evaluate)(params.clone()));
+            app.evaluation_started(job, params);
+        }
         while let Ok(result) = exported.try_recv() {
             app.update(Action::Exported(result));
         }
@@ -123,8 +154,8 @@ fn start_export(app: &mut App, file: &Path, done: Sender<Result<String, String>>
     });
 }
 
-/// `recommendations-<log>-<seconds since 1970>.csv` in the user's data folder, or in the
-/// working folder when there is none.
+/// `recommendations-<log>-<date>-<time>.csv` in the user's data folder, or in the working
+/// folder when there is none; `-2`, `-3`… when that name is taken.
 pub fn export_to_data_dir(
     prepared: &Arc<Prepared>,
     model: &Model,
@@ -132,13 +163,23 @@ pub fn export_to_data_dir(
 ) -> Result<String, String> {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let name = format!("recommendations-{stem}-{seconds}.csv");
+        .map_or(0, |d| d.as_secs() as i64);
+    let stamp = crate::data::dates::format_seconds(seconds, true)
+        .replace([' ', ':'], "")
+        .replace('-', "");
     let folder = config::data_dir()
         .filter(|d| std::fs::create_dir_all(d).is_ok())
         .unwrap_or_else(|| PathBuf::from("."));
+    let base = format!("recommendations-{stem}-{}-{}", &stamp[..8], &stamp[8..]);
+    let path = (1..)
+        .map(|n| match n {
+            1 => folder.join(format!("{base}.csv")),
+            n => folder.join(format!("{base}-{n}.csv")),
+        })
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| folder.join(format!("{base}.csv")));
     let rows = export::rows(prepared, model);
-    export::write_rows(&rows, &folder.join(name), None, false)
+    export::write_rows(&rows, &path, None, false)
         .map(|path| path.display().to_string())
         .map_err(|e| e.to_string())
 }

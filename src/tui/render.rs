@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use super::app::{App, Tab};
 use super::form::FIELDS;
-use super::keys::key_label;
+use super::keys::{key_label, Command};
 use super::tabs;
 use super::widgets::{centred, fit, Theme};
 use crate::pipeline::Stage;
@@ -43,13 +43,14 @@ fn draw_tab_bar(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     let titles: Vec<Line> = Tab::ALL
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            let title = if area.width < 70 {
-                &t.title()[..4.min(t.title().len())]
-            } else {
-                t.title()
+        .map(|(i, &t)| {
+            let title = match area.width {
+                _ if t == app.tab => t.title(),
+                0..64 => "",
+                64..100 => t.short_title(),
+                _ => t.title(),
             };
-            Line::from(format!("{} {title}", i + 1))
+            Line::from(format!("{} {title}", i + 1).trim_end().to_string())
         })
         .collect();
     let selected = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
@@ -88,7 +89,16 @@ fn draw_status(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     } else if let Some(error) = &app.error {
         spans.push(Span::styled(format!(" ✖ {error}"), theme.error()));
     } else if let Some(notice) = &app.notice {
-        spans.push(Span::styled(format!(" {notice}"), theme.accent()));
+        // Paths matter at their end: keep the tail of a long notice.
+        let width = area.width.saturating_sub(2) as usize;
+        let count = notice.chars().count();
+        let shown = if count > width {
+            let tail: String = notice.chars().skip(count + 1 - width).collect();
+            format!("…{tail}")
+        } else {
+            notice.clone()
+        };
+        spans.push(Span::styled(format!(" {shown}"), theme.accent()));
     } else if let (Some(prepared), Some(model)) = (&app.prepared, &app.model) {
         spans.push(Span::raw(format!(
             " {} · {} rows · {} customers · K = {} · seed {}",
@@ -128,13 +138,23 @@ fn draw_body(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
         return;
     };
     match app.tab {
-        Tab::Quality => tabs::quality::draw(prepared, app.model.as_ref(), theme, frame, area),
+        Tab::Quality => tabs::quality::draw(
+            prepared,
+            app.model.as_ref(),
+            app.busy.is_some(),
+            theme,
+            frame,
+            area,
+        ),
         _ => match &app.model {
             Some(model) => match app.tab {
                 Tab::Correlation => tabs::correlation::draw(model, app.cell, theme, frame, area),
                 Tab::Clusters => tabs::clusters::draw(prepared, model, theme, frame, area),
                 Tab::Silhouette => tabs::silhouette::draw(model, theme, frame, area),
                 Tab::Customers => tabs::customers::draw(app, prepared, model, theme, frame, area),
+                Tab::Evaluation => {
+                    tabs::evaluation::draw(&app.evaluation, app.tick, theme, frame, area)
+                }
                 Tab::Quality => {}
             },
             None => {
@@ -170,44 +190,61 @@ fn draw_footer(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn draw_help(app: &App, theme: Theme, frame: &mut Frame) {
-    let mut lines = vec![
-        Line::styled("Keys (any key closes this help)", theme.accent()),
-        Line::raw(""),
-    ];
-    for binding in &app.bindings {
-        let keys: Vec<String> = binding.keys.iter().map(key_label).collect();
-        let scope = match binding.scope {
-            super::keys::Scope::Everywhere => String::new(),
-            super::keys::Scope::Tabs(tabs) => {
-                format!(
-                    " ({})",
-                    tabs.iter()
-                        .map(|t| t.title())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>10}  ", keys.join(" ")), theme.accent()),
-            Span::raw(format!("{}{scope}", binding.description)),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::raw(
-        "In search: type to filter, Enter keeps it, Esc clears it.",
-    ));
-    lines.push(Line::raw(
-        "In the form: ↑↓ field, ←→ or digits change, Enter applies, Esc cancels.",
-    ));
-    let area = centred(frame.area(), 84, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" Help ")),
-        area,
+    let tab_keys: Vec<String> = app
+        .bindings
+        .iter()
+        .filter(|b| matches!(b.command, Command::GoToTab(_)))
+        .filter_map(|b| b.keys.first().map(key_label))
+        .collect();
+    let mut entries: Vec<Line> = vec![Line::from(vec![
+        Span::styled(format!("{:>11} ", tab_keys.join("")), theme.accent()),
+        Span::raw("go to a tab by its number"),
+    ])];
+    entries.extend(
+        app.bindings
+            .iter()
+            .filter(|b| !matches!(b.command, Command::GoToTab(_)))
+            .map(|binding| {
+                let keys: Vec<String> = binding.keys.iter().map(key_label).collect();
+                let scope = match binding.scope {
+                    super::keys::Scope::Everywhere => String::new(),
+                    super::keys::Scope::Tabs(tabs) => {
+                        let names: Vec<&str> = tabs.iter().map(|t| t.short_title()).collect();
+                        format!(" ({})", names.join(", "))
+                    }
+                };
+                Line::from(vec![
+                    Span::styled(format!("{:>11} ", keys.join(" ")), theme.accent()),
+                    Span::raw(format!("{}{scope}", binding.description)),
+                ])
+            }),
     );
+    entries.push(Line::raw(
+        "Search: type, Enter keeps, Esc or Ctrl-u clears.",
+    ));
+    entries.push(Line::raw(
+        "Form: ↑↓ field, ←→ or digits, Enter applies, Esc.",
+    ));
+
+    // One column when it fits the screen, else two side by side.
+    let screen = frame.area();
+    let columns = if entries.len() as u16 + 2 > screen.height && screen.width >= 100 {
+        2
+    } else {
+        1
+    };
+    let rows = entries.len().div_ceil(columns);
+    let width = if columns == 2 { 150 } else { 84 };
+    let area = centred(screen, width, rows as u16 + 2);
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(" Help · any key closes ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let parts =
+        Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
+    for (part, chunk) in parts.iter().zip(entries.chunks(rows.max(1))) {
+        frame.render_widget(Paragraph::new(chunk.to_vec()), *part);
+    }
 }
 
 fn draw_form(app: &App, theme: Theme, frame: &mut Frame) {
@@ -232,7 +269,8 @@ fn draw_form(app: &App, theme: Theme, frame: &mut Frame) {
             theme.dim(),
         )),
     }
-    let area = centred(frame.area(), 44, lines.len() as u16 + 2);
+    // Room for an error of two lines at 60 columns.
+    let area = centred(frame.area(), 60, lines.len() as u16 + 3);
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)

@@ -12,6 +12,7 @@ use std::thread;
 use crate::data::clean::CleaningRules;
 use crate::data::load::LoadOptions;
 use crate::error::AisleError;
+use crate::model::evaluate::{evaluate_file, Evaluation};
 use crate::pipeline::{fit, prepare, Model, Observer, Params, Prepared, Stage};
 
 /// What the UI asks for.
@@ -26,14 +27,37 @@ pub enum Job {
     },
     /// Refit on the prepared data with new parameters, reusing what they do not affect.
     Refit { params: Params },
+    /// Fit on the first part of the log and score the lists against the rest.
+    Evaluate {
+        path: PathBuf,
+        options: LoadOptions,
+        rules: CleaningRules,
+        params: Params,
+    },
 }
 
 /// What the worker reports.
 pub enum Message {
-    Stage { job: u64, stage: Stage },
-    Prepared { job: u64, prepared: Arc<Prepared> },
-    Fitted { job: u64, model: Box<Model> },
-    Failed { job: u64, message: String },
+    Stage {
+        job: u64,
+        stage: Stage,
+    },
+    Prepared {
+        job: u64,
+        prepared: Arc<Prepared>,
+    },
+    Fitted {
+        job: u64,
+        model: Box<Model>,
+    },
+    Evaluated {
+        job: u64,
+        evaluation: Box<Evaluation>,
+    },
+    Failed {
+        job: u64,
+        message: String,
+    },
 }
 
 /// The UI's handle on the worker thread.
@@ -165,6 +189,19 @@ fn run_job(
             params
         }
         Job::Refit { params } => params,
+        Job::Evaluate {
+            path,
+            options,
+            rules,
+            params,
+        } => {
+            let evaluation = evaluate_file(&path, &options, &rules, &params, None, observer)?;
+            let _ = observer.messages.send(Message::Evaluated {
+                job: observer.job,
+                evaluation: Box::new(evaluation),
+            });
+            return Ok(());
+        }
     };
     let Some(data) = prepared.as_ref() else {
         return Err(AisleError::Parameter("no data loaded yet".into()));

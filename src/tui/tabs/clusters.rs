@@ -53,9 +53,9 @@ fn size_bars(
     let label_width = width.saturating_sub(bar_width + 22);
     let mut lines = vec![Line::styled(
         format!(
-            "Customers per segment (K = {}, {} outliers assigned to their nearest)",
+            "Inliers per segment (K = {}); the {} outliers are not counted and get their nearest",
             model.k,
-            model.outliers.count()
+            crate::report::thousands(model.outliers.count())
         ),
         theme.accent(),
     )];

@@ -19,7 +19,7 @@ pub fn draw(model: &Model, cell: (usize, usize), theme: Theme, frame: &mut Frame
     let side_by_side = area.width >= 110;
     let (map_area, notes_area) = if side_by_side {
         let [a, b] = Layout::horizontal([
-            Constraint::Length((LABEL + 6 * n) as u16),
+            Constraint::Length((LABEL + 6 * n + 3) as u16),
             Constraint::Min(20),
         ])
         .areas(area);
@@ -75,20 +75,21 @@ fn heatmap(model: &Model, cell: (usize, usize), width: usize, theme: Theme) -> V
 }
 
 /// The value where it fits (`-.82`, ` 1.0`), else shading or blank colour.
+/// The value where it fits (`-.82`, ` 1.0`); without colour a shading block goes before
+/// it when there is room, or fills the cell when the value does not fit.
 fn cell_text(value: f64, width: usize, color: bool) -> String {
-    if width >= 4 {
-        let text = if !value.is_finite() {
-            "n/a".to_string()
-        } else if value.abs() >= 0.995 {
-            format!("{:.1}", value)
-        } else {
-            format!("{:.2}", value).replace("0.", ".")
-        };
-        format!("{text:>width$}")
-    } else if color {
-        " ".repeat(width)
+    let number = if !value.is_finite() {
+        "n/a".to_string()
+    } else if value.abs() >= 0.995 {
+        format!("{:.1}", value)
     } else {
-        shade(value).to_string().repeat(width)
+        format!("{:.2}", value).replace("0.", ".")
+    };
+    match (color, width) {
+        (true, 4..) => format!("{number:>width$}"),
+        (true, _) => " ".repeat(width),
+        (false, 5..) => format!("{}{number:>w$}", shade(value), w = width - 1),
+        (false, _) => shade(value).to_string().repeat(width),
     }
 }
 
@@ -119,7 +120,7 @@ fn notes(
         spans.push(Span::raw(" +1"));
         Line::from(spans)
     } else {
-        Line::raw("Shading by |r|: ' ' <.2  ░ <.4  ▒ <.6  ▓ <.8  █ ≥.8")
+        Line::raw("Shading by |r|: ' ' <.2  ░ <.4  ▒ <.6  ▓ <.8  █ ≥.8; sign in the value")
     };
     lines.push(legend);
     lines.push(Line::styled("Strongest pairs", theme.accent()));

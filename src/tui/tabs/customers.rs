@@ -65,7 +65,40 @@ fn draw_list(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     // Only the page holding the selection is built, so a key press stays cheap with tens of
     // thousands of customers.
     let page = (table_area.height as usize).saturating_sub(1).max(1);
+    list.page.set(page);
     let start = list.selected / page * page;
+
+    // Columns by priority; those that do not fit the width are left out, never cut.
+    const COLUMNS: [(&str, u16, bool); 7] = [
+        ("customer", 9, false),
+        ("seg", 3, true),
+        ("spend", 11, true),
+        ("agr", 3, false),
+        ("country", 14, false),
+        ("txn", 4, true),
+        ("", 3, false),
+    ];
+    let mut used = 0;
+    let shown: Vec<usize> = (0..COLUMNS.len())
+        .filter(|&c| {
+            let fits = used + COLUMNS[c].1 < table_area.width;
+            if fits {
+                used += COLUMNS[c].1 + 1;
+            }
+            fits
+        })
+        .collect();
+    let mut order = shown.clone();
+    order.sort_by_key(|&c| [0, 2, 3, 6, 1, 4, 5][c]);
+
+    let cell = |text: String, c: usize| {
+        let line = Line::from(text);
+        Cell::from(if COLUMNS[c].2 {
+            line.alignment(Alignment::Right)
+        } else {
+            line
+        })
+    };
     let rows: Vec<Row> = list.visible[start..(start + page).min(list.visible.len())]
         .iter()
         .enumerate()
@@ -76,41 +109,29 @@ fn draw_list(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
             } else {
                 Style::new()
             };
-            let right = |text: String| Cell::from(Line::from(text).alignment(Alignment::Right));
-            Row::new(vec![
-                Cell::from(row.id.clone()),
-                Cell::from(fit(&row.country, 14)),
-                right(row.segment.to_string()),
-                right(money(row.spend)),
-                right(row.transactions.to_string()),
-                Cell::from(if row.outlier { "out" } else { "" }),
-                Cell::from(if row.agreed > 0 {
-                    format!("★{}", row.agreed)
-                } else {
-                    String::new()
-                }),
-            ])
-            .style(style)
+            let text = |c: usize| match c {
+                0 => row.id.clone(),
+                1 => row.segment.to_string(),
+                2 => money(row.spend),
+                3 if row.agreed > 0 => format!("★{}", row.agreed),
+                4 => fit(&row.country, 14),
+                5 => row.transactions.to_string(),
+                6 if row.outlier => "out".to_string(),
+                _ => String::new(),
+            };
+            Row::new(order.iter().map(|&c| cell(text(c), c)).collect::<Vec<_>>()).style(style)
         })
         .collect();
-    let widths = [
-        Constraint::Length(9),
-        Constraint::Length(14),
-        Constraint::Length(3),
-        Constraint::Length(11),
-        Constraint::Length(4),
-        Constraint::Length(3),
-        Constraint::Length(3),
-    ];
-    let header = Row::new([
-        Cell::from("customer"),
-        Cell::from("country"),
-        Cell::from(Line::from("seg").alignment(Alignment::Right)),
-        Cell::from(Line::from("spend").alignment(Alignment::Right)),
-        Cell::from(Line::from("txn").alignment(Alignment::Right)),
-        Cell::from(""),
-        Cell::from("agr"),
-    ])
+    let widths: Vec<Constraint> = order
+        .iter()
+        .map(|&c| Constraint::Length(COLUMNS[c].1))
+        .collect();
+    let header = Row::new(
+        order
+            .iter()
+            .map(|&c| cell(COLUMNS[c].0.to_string(), c))
+            .collect::<Vec<_>>(),
+    )
     .style(theme.accent());
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
@@ -128,9 +149,13 @@ fn draw_detail(
 ) {
     let Some(row) = app.customers.selected_row() else {
         frame.render_widget(
-            Paragraph::new("No customer matches the search and filters. Press c to clear them.")
-                .wrap(Wrap { trim: true })
-                .block(Block::new().borders(Borders::TOP)),
+            Paragraph::new(if app.searching {
+                "No customer matches. Esc or Ctrl-u clears the search."
+            } else {
+                "No customer matches the search and filters. Press c to clear them."
+            })
+            .wrap(Wrap { trim: true })
+            .block(Block::new().borders(Borders::TOP)),
             area,
         );
         return;
@@ -141,6 +166,7 @@ fn draw_detail(
     let top_bought: Vec<String> = purchases
         .top_items(i, 3)
         .iter()
+        .filter(|line| line.quantity > 0.0)
         .map(|line| {
             let item = &purchases.items[line.item as usize];
             format!("{} ×{}", item.description.trim(), line.quantity.round())
@@ -164,7 +190,11 @@ fn draw_detail(
                 format_timestamp(features.last_seen[i]),
             )),
         ]),
-        Line::raw(format!("Bought most: {}", top_bought.join("; "))),
+        Line::raw(if top_bought.is_empty() {
+            "Bought most: nothing kept (every line was returned or cancelled)".to_string()
+        } else {
+            format!("Bought most: {}", top_bought.join("; "))
+        }),
     ];
     let header_height = if area.width >= 100 { 3 } else { 4 };
     let [header_area, columns_area] =

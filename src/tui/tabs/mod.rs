@@ -3,5 +3,6 @@
 pub mod clusters;
 pub mod correlation;
 pub mod customers;
+pub mod evaluation;
 pub mod quality;
 pub mod silhouette;

@@ -13,6 +13,7 @@ use crate::tui::widgets::{bar, fit, Theme};
 pub fn draw(
     prepared: &Prepared,
     model: Option<&Model>,
+    busy: bool,
     theme: Theme,
     frame: &mut Frame,
     area: Rect,
@@ -20,7 +21,7 @@ pub fn draw(
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     frame.render_widget(
-        Paragraph::new(summary(prepared, model, theme, left.width)),
+        Paragraph::new(summary(prepared, model, busy, theme, left.width)),
         left,
     );
     frame.render_widget(Paragraph::new(top_lists(prepared, theme, right)), right);
@@ -29,6 +30,7 @@ pub fn draw(
 fn summary(
     prepared: &Prepared,
     model: Option<&Model>,
+    busy: bool,
     theme: Theme,
     width: u16,
 ) -> Vec<Line<'static>> {
@@ -105,7 +107,11 @@ fn summary(
             ),
             inner,
         )),
-        None => Line::styled(" outliers: computing…", theme.dim()),
+        None if busy => Line::styled(" outliers: computing…", theme.dim()),
+        None => Line::styled(
+            " outliers: not computed (see the message above)",
+            theme.dim(),
+        ),
     });
     lines
 }

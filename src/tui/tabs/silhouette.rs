@@ -169,11 +169,8 @@ fn segment_profile(model: &Model, theme: Theme, width: u16) -> Vec<Line<'static>
     lines
 }
 
-/// `first`, `mark` and `last` as axis labels; the mark only where it is not an end.
-fn axis_labels(first: f64, mark: f64, last: f64) -> Vec<String> {
-    if mark > first && mark < last {
-        vec![format!("{first}"), format!("{mark}"), format!("{last}")]
-    } else {
-        vec![format!("{first}"), format!("{last}")]
-    }
+/// The ends of an axis; ratatui spaces labels evenly, so a marked value in between would
+/// sit at the wrong place (the legend names it instead).
+fn axis_labels(first: f64, _mark: f64, last: f64) -> Vec<String> {
+    vec![format!("{first}"), format!("{last}")]
 }
