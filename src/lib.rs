@@ -16,11 +16,14 @@
 //! - [`report`] turns an analysis into the text and JSON reports of `aisle report`.
 //! - [`config`] reads the TOML config file (column names, cleaning rules, parameters,
 //!   key bindings) from the platform's config folder.
+//! - [`bench`] times the whole pipeline per stage, with peak memory, on the file given or
+//!   on scaled copies of it (`aisle bench`).
 //! - [`tui`] is the terminal workbench: it draws state and turns keys into actions; all
 //!   work runs on a worker thread through [`pipeline`].
 //!
 //! Errors are [`error::AisleError`]; only the binary uses `anyhow`.
 
+pub mod bench;
 pub mod config;
 pub mod data;
 pub mod error;

@@ -14,7 +14,7 @@ use aisle::model::evaluate::evaluate_file;
 use aisle::model::knn::SimilaritySpace;
 use aisle::model::recommend::KnnScore;
 use aisle::pipeline::{Analysis, Observer, Params, Stage};
-use aisle::{export, report};
+use aisle::{bench, export, report};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -27,6 +27,8 @@ Examples:
                                           fit before the date, score the lists on what
                                           customers bought from it on
   aisle report data.csv --col customer=client_no --col timestamp=created
+  aisle bench --runs 5                    time every stage on the bundled log, with peak memory
+  aisle bench --scale 1,10 --runs 3       the same on copies of the log 1 and 10 times as large
 
 Column roles for --col: invoice, stock_code, description, quantity, timestamp,
 unit_price, customer, country.";
@@ -132,6 +134,28 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Time the whole pipeline, reading to written recommendations: median per stage and
+    /// peak memory
+    Bench {
+        /// Sales log (the bundled real log when omitted)
+        file: Option<PathBuf>,
+        /// Runs per file; medians are reported
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Measure copies of the log this many times as large instead, each in its own
+        /// process (comma-separated: --scale 1,10,100); made in a temporary folder and
+        /// removed afterwards
+        #[arg(long, value_delimiter = ',', value_name = "N,...")]
+        scale: Vec<usize>,
+        /// Only write the copy --scale N asks for to this path and keep it, measuring nothing
+        #[arg(long, value_name = "PATH", requires = "scale")]
+        make_scaled: Option<PathBuf>,
+        /// One JSON object instead of the table
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -222,7 +246,82 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Bench {
+            file,
+            runs,
+            scale,
+            make_scaled,
+            json,
+            model,
+        }) => {
+            let file = input_file(file)?;
+            let params = params(&config, &model);
+            if let Some(destination) = make_scaled {
+                let factor = scale.first().copied().unwrap_or(1);
+                let rows = bench::scale::write_scaled(&file, factor, &destination, &options)?;
+                eprintln!("wrote {rows} rows (×{factor}) to {}", destination.display());
+                return Ok(());
+            }
+            if scale.is_empty() {
+                let result = bench::run(&file, &options, &config.cleaning, &params, runs)?;
+                if json {
+                    println!("{}", serde_json::to_string(&result)?);
+                } else {
+                    println!("aisle bench: {} ({runs} runs)", file.display());
+                    let label = format!("{} rows", report::thousands(result.raw_rows));
+                    print!("{}", bench::table(&[(label, result)]));
+                }
+                return Ok(());
+            }
+            let extra = forwarded_flags(&cli.common, &model);
+            let folder = bench::TempFolder::new("scaled")?;
+            let mut results = Vec::new();
+            for factor in scale {
+                let copy = folder.path.join(format!("sales_x{factor}.csv"));
+                eprintln!("writing ×{factor} copy of {} ...", file.display());
+                bench::scale::write_scaled(&file, factor, &copy, &options)?;
+                eprintln!("measuring ×{factor} ({runs} runs) ...");
+                let result = bench::run_in_child(&copy, runs, &extra)?;
+                std::fs::remove_file(&copy).ok();
+                results.push((format!("×{factor}"), result));
+            }
+            if json {
+                println!("{}", serde_json::to_string(&results)?);
+            } else {
+                println!("aisle bench: {} scaled, {runs} runs each", file.display());
+                print!("{}", bench::table(&results));
+            }
+            Ok(())
+        }
     }
+}
+
+/// The options a scaled run passes on to each measuring process.
+fn forwarded_flags(common: &Common, model: &ModelArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    let mut add = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            flags.push(format!("--{name}={value}"));
+        }
+    };
+    for column in &common.columns {
+        add("col", Some(column.clone()));
+    }
+    add(
+        "config",
+        common.config.as_ref().map(|p| p.display().to_string()),
+    );
+    add("k", model.k.map(|v| v.to_string()));
+    add("neighbours", model.neighbours.map(|v| v.to_string()));
+    add("top", model.top.map(|v| v.to_string()));
+    add("seed", model.seed.map(|v| v.to_string()));
+    add("outlier-share", model.outlier_share.map(|v| v.to_string()));
+    add("space", model.space.map(|v| v.label().to_string()));
+    add(
+        "score",
+        model.score.map(|v| format!("{v:?}").to_lowercase()),
+    );
+    flags
 }
 
 fn params(config: &Config, args: &ModelArgs) -> Params {

@@ -127,7 +127,7 @@ fn to_utf8(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
 }
 
 /// The candidate that splits the first lines into the same, largest number of fields.
-fn sniff_delimiter(text: &[u8]) -> u8 {
+pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
     let sample = &text[..text.len().min(64 * 1024)];
     let lines: Vec<&[u8]> = sample
         .split(|&b| b == b'\n')
