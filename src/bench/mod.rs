@@ -78,7 +78,7 @@ pub fn run(
     let mut last = None;
     for _ in 0..runs.max(1) {
         // One analysis alive at a time, so the peak memory is that of one run.
-        last = None;
+        drop(last.take());
         let start = Instant::now();
         let analysis = Analysis::run(file, options, rules, params, &Quiet)?;
         let mut stages: Vec<(String, f64)> = analysis
