@@ -53,7 +53,7 @@ fn size_bars(
     let label_width = width.saturating_sub(bar_width + 22);
     let mut lines = vec![Line::styled(
         format!(
-            "Inliers per segment (K = {}); the {} outliers are not counted and get their nearest",
+            "Inliers per segment (K = {}; {} outliers not counted)",
             model.k,
             crate::report::thousands(model.outliers.count())
         ),

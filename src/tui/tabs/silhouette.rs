@@ -71,7 +71,10 @@ fn silhouette_chart(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) 
             .data(&chosen),
     ];
     let chart = Chart::new(datasets)
-        .block(Block::bordered().title(format!(" Mean silhouette by K{sample} ")))
+        .block(Block::bordered().title(format!(
+            " Mean silhouette by K{sample} · █ chosen K = {} ",
+            model.k
+        )))
         .x_axis(
             Axis::default()
                 .title("K")
@@ -128,7 +131,11 @@ fn variance_chart(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
     ];
     let n = points.len() as f64;
     let chart = Chart::new(datasets)
-        .block(Block::bordered().title(" Explained variance by components "))
+        .block(Block::bordered().title(format!(
+            " Cumulative explained variance · █ {} components kept ({:.3}) ",
+            model.reduction.components,
+            model.reduction.kept_variance()
+        )))
         .x_axis(
             Axis::default()
                 .title("components")
