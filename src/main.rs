@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use aisle::config::{self, Config};
 use aisle::data::load::LoadOptions;
@@ -15,6 +16,11 @@ use aisle::model::knn::SimilaritySpace;
 use aisle::model::recommend::KnnScore;
 use aisle::pipeline::{Analysis, Observer, Params, Stage};
 use aisle::{export, report};
+
+/// The two ways to call aisle: a file for the workbench, or a subcommand with its own file.
+const USAGE: &str = "\
+aisle [OPTIONS] [FILE]
+       aisle <COMMAND> [FILE] [OPTIONS]";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -32,7 +38,13 @@ Column roles for --col: invoice, stock_code, description, quantity, timestamp,
 unit_price, customer, country.";
 
 #[derive(Parser)]
-#[command(name = "aisle", version, about = "Turn a shop's sales log into product recommendations for every customer", after_help = EXAMPLES)]
+#[command(
+    name = "aisle",
+    version,
+    about = "Turn a shop's sales log into product recommendations for every customer",
+    override_usage = USAGE,
+    after_help = EXAMPLES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -135,7 +147,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_command_line();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -151,6 +163,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line, refusing a file before a subcommand: the subcommand reads its own file
+/// argument, so the first one would be silently ignored.
+fn parse_command_line() -> Cli {
+    let cli = Cli::parse();
+    if let (Some(file), Some(command)) = (&cli.file, &cli.command) {
+        let name = command.name();
+        let file = file.display();
+        Cli::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "`{file}` comes before `{name}`; put the file after it: aisle {name} {file}"
+                ),
+            )
+            .exit();
+    }
+    cli
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -221,6 +252,16 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
             Ok(())
+        }
+    }
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Report { .. } => "report",
+            Command::Recommend { .. } => "recommend",
+            Command::Evaluate { .. } => "evaluate",
         }
     }
 }

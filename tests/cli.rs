@@ -353,3 +353,43 @@ fn help_shows_examples() {
     );
     assert!(help.contains("--col"), "{help}");
 }
+
+#[test]
+fn a_file_before_a_subcommand_is_refused() {
+    let sample = sample();
+    for command in [&["report"][..], &["recommend", "-o", "recs.csv"]] {
+        let mut args = vec![sample.as_str()];
+        args.extend_from_slice(command);
+        let output = aisle(&args);
+        let command = command[0];
+        let message = common::stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert!(
+            message.contains(&format!("put the file after it: aisle {command} {sample}")),
+            "{message}"
+        );
+    }
+
+    let help = stdout(&aisle(&["--help"]));
+    assert!(help.contains("aisle <COMMAND> [FILE]"), "{help}");
+}
+
+#[test]
+fn shared_options_go_before_or_after_the_subcommand() {
+    let before = aisle(&[
+        "--col",
+        "customer=CustomerID",
+        "report",
+        &sample(),
+        "--json",
+    ]);
+    assert_success(&before);
+    let after = aisle(&[
+        "report",
+        &sample(),
+        "--json",
+        "--col",
+        "customer=CustomerID",
+    ]);
+    assert_success(&after);
+}
