@@ -1,10 +1,10 @@
 //! The `aisle` command: the workbench with no subcommand, or headless reports and exports.
 
-use std::io::Write;
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -150,6 +150,7 @@ fn main() -> ExitCode {
     let cli = parse_command_line();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
             let mut message = format!("error: {error}");
             for cause in error.chain().skip(1) {
@@ -196,6 +197,13 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => {
             let file = input_file(cli.file)?;
+            readable(&file)?;
+            if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+                bail!(
+                    "the workbench needs a terminal; use `aisle report` or `aisle recommend` \
+                     for scripts"
+                );
+            }
             aisle::tui::run(file, options, config)
         }
         Some(Command::Report { file, json, model }) => {
@@ -203,14 +211,11 @@ fn run(cli: Cli) -> Result<()> {
             let params = params(&config, &model);
             let analysis = analyse(&file, &options, &config, &params, !json)?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report::json_report(&analysis))?
-                );
+                let text = serde_json::to_string_pretty(&report::json_report(&analysis))?;
+                print_out(&format!("{text}\n"))
             } else {
-                print!("{}", report::text_report(&analysis));
+                print_out(&report::text_report(&analysis))
             }
-            Ok(())
         }
         Some(Command::Recommend {
             file,
@@ -244,14 +249,13 @@ fn run(cli: Cli) -> Result<()> {
             let evaluation =
                 evaluate_file(&file, &options, &config.cleaning, &params, split, &observer)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&evaluation)?);
+                print_out(&format!("{}\n", serde_json::to_string_pretty(&evaluation)?))
             } else {
-                print!(
-                    "{}",
-                    report::evaluation_text(&evaluation, &file.display().to_string())
-                );
+                print_out(&report::evaluation_text(
+                    &evaluation,
+                    &file.display().to_string(),
+                ))
             }
-            Ok(())
         }
     }
 }
@@ -264,6 +268,40 @@ impl Command {
             Command::Evaluate { .. } => "evaluate",
         }
     }
+}
+
+/// Stdout closed by a reader that has seen enough (`aisle report | head`): not a failure.
+#[derive(Debug)]
+struct ReaderGone;
+
+impl std::fmt::Display for ReaderGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the reader of standard output has gone")
+    }
+}
+
+impl std::error::Error for ReaderGone {}
+
+/// Writes a report to stdout; a full disk or a closed file is an error, not a panic.
+fn print_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ReaderGone.into()),
+        Err(e) => Err(anyhow!("cannot write the report to standard output: {e}")),
+    }
+}
+
+/// Fails the way reading the file would, before the workbench takes over the terminal.
+fn readable(file: &Path) -> Result<()> {
+    let io_error = |source| aisle::AisleError::Io {
+        path: file.to_path_buf(),
+        source,
+    };
+    let mut opened = std::fs::File::open(file).map_err(io_error)?;
+    // Opening a folder succeeds; reading from it fails as `aisle report` would.
+    opened.read(&mut [0u8; 1]).map_err(io_error)?;
+    Ok(())
 }
 
 fn params(config: &Config, args: &ModelArgs) -> Params {

@@ -333,3 +333,72 @@ fn recommend_refuses_an_unknown_extension_before_reading_the_log() {
     );
     assert!(!output.exists());
 }
+
+#[test]
+fn the_workbench_needs_a_terminal() {
+    // The test runs the binary with stdin and stdout that are not terminals.
+    let sample = sample_log();
+    for args in [vec![sample.to_str().unwrap()], vec![]] {
+        let message = fails_with(&args);
+        assert_eq!(
+            message.trim_end(),
+            "error: the workbench needs a terminal; use `aisle report` or `aisle recommend` \
+             for scripts"
+        );
+    }
+}
+
+#[test]
+fn the_workbench_refuses_a_missing_file_or_a_folder_as_report_does() {
+    let folder = TempDir::new().unwrap();
+    let missing = folder.path().join("no_such_log.csv");
+    for path in [missing.as_path(), folder.path()] {
+        let path = path.to_str().unwrap();
+        let message = fails_with(&[path]);
+        assert!(
+            message.contains(&format!("cannot read `{path}`")),
+            "{message}"
+        );
+        assert_eq!(message, fails_with(&["report", path]));
+    }
+}
+
+#[test]
+fn a_full_disk_on_stdout_is_one_line() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let sample = sample_log();
+    for json in [false, true] {
+        let mut command = aisle_command();
+        command.args(["report", sample.to_str().unwrap()]);
+        if json {
+            command.arg("--json");
+        }
+        let output = command.stdout(full.try_clone().unwrap()).output().unwrap();
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{message}");
+        assert!(!message.contains("panicked"), "{message}");
+        assert_eq!(
+            message.trim_end(),
+            "error: cannot write the report to standard output: No space left on device \
+             (os error 28)"
+        );
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_report_quietly() {
+    let sample = sample_log();
+    let mut child = aisle_command()
+        .args(["report", sample.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the analysis ends, as `head` closes it after its lines.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+}
