@@ -1,6 +1,7 @@
 //! The library's error type: every message names the file, column or value at fault and
 //! says what to do about it.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use thiserror::Error;
@@ -44,10 +45,16 @@ pub enum AisleError {
         found: String,
     },
 
-    #[error("`{path}`, row {row}, column `{column}`: cannot read {what} from `{value}`{hint}")]
+    #[error(
+        "`{path}`, data row {row}{}, column `{column}`: cannot read {what} from `{value}`{hint}",
+        .line.map_or(String::new(), |line| format!(" (line {line} of the file)"))
+    )]
     BadValue {
         path: PathBuf,
-        row: usize,
+        /// 1-based, not counting the header.
+        row: u32,
+        /// The line of a text file where that row starts, when known.
+        line: Option<NonZeroU32>,
         column: String,
         what: &'static str,
         value: String,

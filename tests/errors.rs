@@ -111,6 +111,44 @@ fn impossible_date_names_the_row_and_the_value() {
 }
 
 #[test]
+fn a_stray_date_style_is_reported_at_its_own_row() {
+    let folder = TempDir::new().unwrap();
+    let path = sample_with("InvoiceDate", 10, "31/31/2010 08:26", &folder);
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(
+            message.contains("data row 10 (line 11 of the file)"),
+            "{message}"
+        );
+        assert!(message.contains("`31/31/2010 08:26`"), "{message}");
+        assert!(
+            message.contains("a year-last date in a column of year-first dates such as `2010-"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_date_with_no_possible_month_is_reported_at_its_own_row() {
+    let folder = TempDir::new().unwrap();
+    let mut records = Records::sample(50);
+    records.map_column("InvoiceDate", |iso| {
+        let (year, month, day, hour, minute) = common::iso_parts(iso);
+        format!("{month}/{day}/{year} {hour}:{minute:02}")
+    });
+    let column = records.column("InvoiceDate");
+    records.rows[9][column] = "31/31/2010 8:26".into();
+    let path = records.write(&folder.path().join("us.csv"), ',');
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(message.contains("data row 10 "), "{message}");
+        assert!(message.contains("`31/31/2010 8:26`"), "{message}");
+        assert!(message.contains("no such day or month"), "{message}");
+        assert!(!message.contains("mixes"), "{message}");
+    }
+}
+
+#[test]
 fn unreadable_number_names_the_row_and_the_value() {
     let folder = TempDir::new().unwrap();
     let path = sample_with("Quantity", 12, "six", &folder);

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -53,18 +54,7 @@ struct RawTable {
 
 /// Reads any supported export at `path`.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
-    let io_error = |source| AisleError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut bytes = std::fs::read(path).map_err(io_error)?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut unpacked = Vec::with_capacity(bytes.len() * 6);
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_end(&mut unpacked)
-            .map_err(io_error)?;
-        bytes = unpacked;
-    }
+    let bytes = read_bytes(path)?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(AisleError::EmptyFile {
             path: path.to_path_buf(),
@@ -78,7 +68,59 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
     } else {
         read_csv(path, bytes)?
     };
-    canonicalise(path, raw, options)
+    let is_text = raw.delimiter.is_some();
+    canonicalise(path, raw, options).map_err(|mut error| {
+        // Only on failure: read the text again to say on which line the bad row is.
+        if let AisleError::BadValue { row, line, .. } = &mut error {
+            if is_text {
+                *line = read_bytes(path)
+                    .ok()
+                    .and_then(|bytes| line_of_row(&bytes, *row));
+            }
+        }
+        error
+    })
+}
+
+/// The file's bytes, unpacked if gzip-compressed.
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let io_error = |source| AisleError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(io_error)?;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    let mut unpacked = Vec::with_capacity(bytes.len() * 6);
+    flate2::read::MultiGzDecoder::new(&bytes[..])
+        .read_to_end(&mut unpacked)
+        .map_err(io_error)?;
+    Ok(unpacked)
+}
+
+/// The 1-based line of delimited text on which data row `row` (1-based, after the header)
+/// starts; line breaks inside quoted cells belong to their row.
+fn line_of_row(text: &[u8], row: u32) -> Option<NonZeroU32> {
+    let mut record = 0;
+    let mut line = 1;
+    let mut quoted = false;
+    for &byte in text {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' => {
+                line += 1;
+                if !quoted {
+                    record += 1;
+                    if record == row {
+                        return NonZeroU32::new(line);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
@@ -367,7 +409,8 @@ fn number_column(path: &Path, column: &Column, name: &str, decimal_comma: bool) 
                     _ => {
                         return Err(AisleError::BadValue {
                             path: path.to_path_buf(),
-                            row: index + 1,
+                            row: index as u32 + 1,
+                            line: None,
                             column: name.to_string(),
                             what: "a number",
                             value: value.unwrap_or_default().to_string(),
@@ -416,7 +459,8 @@ fn timestamp_column(path: &Path, column: &Column, name: &str) -> Result<(Series,
             let (seconds, order) =
                 dates::parse_column(text.iter()).map_err(|e| AisleError::BadValue {
                     path: path.to_path_buf(),
-                    row: e.index + 1,
+                    row: e.index as u32 + 1,
+                    line: None,
                     column: name.to_string(),
                     what: "a date",
                     value: text.get(e.index).unwrap_or_default().to_string(),
@@ -447,6 +491,16 @@ mod tests {
         let (text, encoding) = to_utf8(b"price \xa3".to_vec());
         assert_eq!(String::from_utf8(text).unwrap(), "price £");
         assert!(encoding.starts_with("Windows-1252"));
+    }
+
+    #[test]
+    fn rows_are_found_on_their_lines() {
+        let text = b"a,b\n1,2\n\"two\nlines\",3\n4,5\n";
+        let line = |row| line_of_row(text, row).map(NonZeroU32::get);
+        assert_eq!(line(1), Some(2));
+        assert_eq!(line(2), Some(3));
+        assert_eq!(line(3), Some(5));
+        assert_eq!(line(5), None);
     }
 
     #[test]
