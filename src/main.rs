@@ -74,7 +74,7 @@ struct Common {
 
 #[derive(Args, Clone, Default)]
 struct ModelArgs {
-    /// Number of segments (default: the K with the best mean silhouette in 2..=12)
+    /// Number of segments, 2 to 50 (default: the K with the best mean silhouette in 2..=12)
     #[arg(long)]
     k: Option<usize>,
 
@@ -208,7 +208,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Report { file, json, model }) => {
             let file = input_file(file)?;
-            let params = params(&config, &model);
+            let params = params(&config, &model)?;
             let analysis = analyse(&file, &options, &config, &params, !json)?;
             if json {
                 let text = serde_json::to_string_pretty(&report::json_report(&analysis))?;
@@ -225,7 +225,7 @@ fn run(cli: Cli) -> Result<()> {
         }) => {
             let file = input_file(file)?;
             export::check_destination(&output, Some(&file), force)?;
-            let params = params(&config, &model);
+            let params = params(&config, &model)?;
             let analysis = analyse(&file, &options, &config, &params, true)?;
             let rows = export::rows(&analysis.prepared, &analysis.model);
             let written = export::write_rows(&rows, &output, Some(&file), force)?;
@@ -244,7 +244,7 @@ fn run(cli: Cli) -> Result<()> {
             model,
         }) => {
             let file = input_file(file)?;
-            let params = params(&config, &model);
+            let params = params(&config, &model)?;
             let observer = StderrProgress::new(!json, Stage::ALL.len() + 1);
             let evaluation =
                 evaluate_file(&file, &options, &config.cleaning, &params, split, &observer)?;
@@ -304,7 +304,10 @@ fn readable(file: &Path) -> Result<()> {
     Ok(())
 }
 
-fn params(config: &Config, args: &ModelArgs) -> Params {
+fn params(config: &Config, args: &ModelArgs) -> Result<Params> {
+    if let Some(k) = args.k.filter(|&k| k < 2) {
+        bail!("--k {k}: K must be at least 2; leave --k out to choose K by silhouette");
+    }
     let mut params = config.params.clone();
     params.k = args.k.or(params.k);
     params.neighbours = args.neighbours.unwrap_or(params.neighbours);
@@ -313,7 +316,7 @@ fn params(config: &Config, args: &ModelArgs) -> Params {
     params.outlier_share = args.outlier_share.unwrap_or(params.outlier_share);
     params.space = args.space.unwrap_or(params.space);
     params.score = args.score.unwrap_or(params.score);
-    params
+    Ok(params)
 }
 
 /// Prints each stage to stderr when it starts, so long runs show where they are.

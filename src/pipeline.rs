@@ -70,8 +70,19 @@ impl Params {
                 self.outlier_share
             )));
         }
-        if matches!(self.k, Some(k) if k < 2) {
-            return Err(AisleError::Parameter("K must be at least 2".into()));
+        match self.k {
+            Some(k) if k < 2 => {
+                return Err(AisleError::Parameter(format!(
+                    "K = {k}: K must be at least 2"
+                )))
+            }
+            Some(k) if k > cluster::MAX_K => {
+                return Err(AisleError::Parameter(format!(
+                    "K = {k}: aisle fits from 2 to {} segments, and at most one per customer",
+                    cluster::MAX_K
+                )))
+            }
+            _ => {}
         }
         Ok(())
     }

@@ -393,3 +393,18 @@ fn shared_options_go_before_or_after_the_subcommand() {
     ]);
     assert_success(&after);
 }
+
+#[test]
+fn the_report_says_how_k_was_chosen() {
+    let output = aisle(&["report", &sample()]);
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(text.contains("(best silhouette)"), "{text}");
+
+    // 13 lies outside the silhouette sweep, which ends at 12.
+    let output = aisle(&["report", &sample(), "--k", "13"]);
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(text.contains("; K = 13 (forced)"), "{text}");
+    assert!(text.contains("Segments (K = 13)"), "{text}");
+}

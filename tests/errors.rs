@@ -233,19 +233,47 @@ fn too_few_customers_to_segment() {
 
 #[test]
 fn more_segments_than_customers() {
+    let folder = TempDir::new().unwrap();
+    let path = Records::sample(300).write(&folder.path().join("few.csv"), ',');
     let params = Params {
-        k: Some(5_000),
+        k: Some(40),
         ..Params::default()
     };
-    let error = run_error(&sample_log(), &params);
-    assert!(
-        matches!(error, AisleError::KTooLarge { k: 5_000, .. }),
-        "{error}"
-    );
+    let error = run_error(&path, &params);
+    let AisleError::KTooLarge { k, customers, max } = error else {
+        panic!("{error}");
+    };
+    assert_eq!((k, max), (40, customers));
+    assert!(customers < 40);
 
-    let message = fails_with(&["report", sample_log().to_str().unwrap(), "--k", "5000"]);
-    assert!(message.contains("K = 5000 is larger than the"), "{message}");
-    assert!(message.contains("pick a K from 2 to 12"), "{message}");
+    let message = fails_with(&["report", path.to_str().unwrap(), "--k", "40"]);
+    assert!(
+        message.contains(&format!(
+            "K = 40 is larger than the {customers} customers available for segmentation; \
+             pick a K from 2 to {customers}"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_forced_k_is_capped_before_the_log_is_read() {
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+    for k in ["4000", "51"] {
+        let message = fails_with(&["report", sample, "--k", k]);
+        assert!(
+            message.contains(&format!(
+                "K = {k}: aisle fits from 2 to 50 segments, and at most one per customer"
+            )),
+            "{message}"
+        );
+    }
+    let message = fails_with(&["report", sample, "--k", "0"]);
+    assert!(
+        message.contains("K must be at least 2; leave --k out to choose K by silhouette"),
+        "{message}"
+    );
 }
 
 #[test]
