@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::data::schema::ChoiceSource;
+
 /// Everything that can go wrong between reading a file and writing recommendations.
 #[derive(Debug, Error)]
 pub enum AisleError {
@@ -37,12 +39,21 @@ pub enum AisleError {
         found: String,
     },
 
-    #[error("`{path}`: `--col {flag}={name}` names no column; columns are {found}")]
+    #[error("`{path}`: {}; columns are {found}", unknown_column(role, name, *chosen_in))]
     UnknownColumn {
         path: PathBuf,
-        flag: String,
+        role: &'static str,
         name: String,
+        chosen_in: ChoiceSource,
         found: String,
+    },
+
+    #[error("`{path}`: `{column}` is already used for {used_for}; name another column for {role} with --col")]
+    ColumnTaken {
+        path: PathBuf,
+        column: String,
+        used_for: &'static str,
+        role: &'static str,
     },
 
     #[error(
@@ -90,6 +101,18 @@ pub enum AisleError {
 
     #[error("data engine error: {0}")]
     Polars(#[from] polars::error::PolarsError),
+}
+
+/// The start of the sentence for a chosen column that is not in the file, in the words the
+/// user chose it with.
+fn unknown_column(role: &str, name: &str, source: ChoiceSource) -> String {
+    match source {
+        ChoiceSource::CommandLine => format!("`--col {role}={name}` names no column"),
+        ChoiceSource::ConfigFile => format!(
+            "column `{name}` (for {role}, from the config file) not found; correct `{role}` \
+             under [columns] in the config file"
+        ),
+    }
 }
 
 pub type Result<T, E = AisleError> = std::result::Result<T, E>;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use clap::error::ErrorKind;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use aisle::config::{self, Config};
 use aisle::data::load::LoadOptions;
@@ -16,6 +16,9 @@ use aisle::model::knn::SimilaritySpace;
 use aisle::model::recommend::KnnScore;
 use aisle::pipeline::{Analysis, Observer, Params, Stage};
 use aisle::{export, report};
+
+/// The log's name in the cache folder.
+const LOG_FILE: &str = "aisle.log";
 
 /// The two ways to call aisle: a file for the workbench, or a subcommand with its own file.
 const USAGE: &str = "\
@@ -63,7 +66,7 @@ struct Common {
     #[arg(long = "col", value_name = "ROLE=NAME", global = true)]
     columns: Vec<String>,
 
-    /// Config file (default: the platform config folder, see --help)
+    /// Config file (default: the platform config folder; `--help` prints where)
     #[arg(long, value_name = "PATH", global = true)]
     config: Option<PathBuf>,
 
@@ -169,11 +172,28 @@ fn main() -> ExitCode {
 /// The command line, refusing a file before a subcommand: the subcommand reads its own file
 /// argument, so the first one would be silently ignored.
 fn parse_command_line() -> Cli {
-    let cli = Cli::parse();
-    if let (Some(file), Some(command)) = (&cli.file, &cli.command) {
-        let name = command.name();
+    let shown = |path: Option<PathBuf>| {
+        path.map_or("none on this system".to_string(), |p| {
+            p.display().to_string()
+        })
+    };
+    let config_path = shown(config::default_path());
+    let mut command = Cli::command()
+        .mut_arg("config", |arg| {
+            arg.help(format!("Config file [default: {config_path}]"))
+        })
+        .after_help(format!(
+            "{EXAMPLES}\n\nFiles:\n  config   {config_path}\n  exports  {} (the workbench's \
+             export key)\n  log      {} (with --log)",
+            shown(config::data_dir()),
+            shown(config::cache_dir().map(|d| d.join(LOG_FILE))),
+        ));
+    let matches = command.get_matches_mut();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Some(file), Some(subcommand)) = (&cli.file, &cli.command) {
+        let name = subcommand.name();
         let file = file.display();
-        Cli::command()
+        command
             .error(
                 ErrorKind::ArgumentConflict,
                 format!(
@@ -379,7 +399,7 @@ fn start_log() -> Result<()> {
     let directory = config::cache_dir().context("no cache folder on this system for the log")?;
     std::fs::create_dir_all(&directory)
         .with_context(|| format!("cannot create {}", directory.display()))?;
-    let path = directory.join("aisle.log");
+    let path = directory.join(LOG_FILE);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

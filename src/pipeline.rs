@@ -26,7 +26,7 @@ use crate::model::stats::{correlation, Standardiser};
 
 /// Everything a user can tune without reloading the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Params {
     /// Number of segments; `None` picks the K with the best mean silhouette.
     pub k: Option<usize>,

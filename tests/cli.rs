@@ -352,6 +352,15 @@ fn help_shows_examples() {
         "{help}"
     );
     assert!(help.contains("--col"), "{help}");
+    // The folders are printed as they are on this system, under the test's config home.
+    let config_home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-config");
+    let config = config_home.join("aisle").join("config.toml");
+    assert!(
+        help.contains(&format!("Config file [default: {}]", config.display())),
+        "{help}"
+    );
+    assert!(help.contains("Files:"), "{help}");
+    assert!(help.contains("aisle.log (with --log)"), "{help}");
 }
 
 #[test]

@@ -307,6 +307,96 @@ fn col_flags_that_name_nothing() {
 }
 
 #[test]
+fn col_flags_that_conflict() {
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+    let message = fails_with(&["report", sample, "--col", "invoice=StockCode"]);
+    assert!(
+        message.contains(
+            "`StockCode` is already used for invoice; name another column for stock_code with \
+             --col"
+        ),
+        "{message}"
+    );
+
+    let message = fails_with(&[
+        "report",
+        sample,
+        "--col",
+        "customer=CustomerID",
+        "--col",
+        "customer=Country",
+    ]);
+    assert!(
+        message.contains(
+            "`--col customer=CustomerID` and `--col customer=Country` both name the customer \
+             column; give each role once"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_column_given_to_one_role_is_not_given_to_another() {
+    let sample = sample_log();
+    let output = aisle(&[
+        "report",
+        sample.to_str().unwrap(),
+        "--json",
+        "--col",
+        "customer=Country",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["columns"]["customer"], "Country");
+    assert!(report["columns"].get("country").is_none(), "{report}");
+}
+
+/// A config file in a fresh folder.
+fn config_file(text: &str, folder: &TempDir) -> String {
+    let path = folder.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn unknown_config_keys_are_named_with_the_valid_ones() {
+    let folder = TempDir::new().unwrap();
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+
+    let config = config_file("[params]\nk = 3\nneighbors = 20\n", &folder);
+    let message = fails_with(&["report", sample, "--config", &config]);
+    assert!(
+        message.contains("config.toml`: line 3 in [params]"),
+        "{message}"
+    );
+    assert!(
+        message.contains("unknown key `neighbors`, expected one of `k`, `neighbours`"),
+        "{message}"
+    );
+
+    let config = config_file("[cleaning]\ntop = 5\n", &folder);
+    let message = fails_with(&["report", sample, "--config", &config]);
+    assert!(message.contains("unknown key `top`"), "{message}");
+    assert!(message.contains("`drop_duplicates`"), "{message}");
+}
+
+#[test]
+fn a_config_column_that_names_nothing_says_it_came_from_the_config() {
+    let folder = TempDir::new().unwrap();
+    let config = config_file("[columns]\ncustomer = \"client_id\"\n", &folder);
+    let sample = sample_log();
+    let message = fails_with(&["report", sample.to_str().unwrap(), "--config", &config]);
+    assert!(
+        message.contains("column `client_id` (for customer, from the config file) not found"),
+        "{message}"
+    );
+    assert!(message.contains("columns are `InvoiceNo`"), "{message}");
+    assert!(!message.contains("--col"), "{message}");
+}
+
+#[test]
 fn nonexistent_file() {
     let folder = TempDir::new().unwrap();
     let path = folder.path().join("no_such_log.csv");

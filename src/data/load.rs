@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::dates::{self, DateOrder};
-use super::schema::{ColumnMap, Role};
+use super::schema::{ColumnChoice, ColumnMap, Role};
 use crate::error::{AisleError, Result};
 
 /// What the loader found out about a file, for the user to check.
@@ -41,7 +41,7 @@ pub struct Loaded {
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Role → header name, from `--col ROLE=NAME` or the config file.
-    pub columns: BTreeMap<Role, String>,
+    pub columns: BTreeMap<Role, ColumnChoice>,
 }
 
 /// A table of the file's own columns before roles are applied.
