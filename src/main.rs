@@ -78,22 +78,22 @@ struct Common {
 #[derive(Args, Clone, Default)]
 struct ModelArgs {
     /// Number of segments, 2 to 50 (default: the K with the best mean silhouette in 2..=12)
-    #[arg(long)]
+    #[arg(long, value_parser = whole_number::<usize>)]
     k: Option<usize>,
 
     /// Neighbours per customer for the KNN list
-    #[arg(long)]
+    #[arg(long, value_parser = whole_number::<usize>)]
     neighbours: Option<usize>,
 
     /// Items per list
-    #[arg(long)]
+    #[arg(long, value_parser = whole_number::<usize>)]
     top: Option<usize>,
 
     /// Random seed for every random step
-    #[arg(long)]
+    #[arg(long, value_parser = whole_number::<u64>)]
     seed: Option<u64>,
 
-    /// Share of customers flagged as outliers (0 to 0.5)
+    /// Share of customers flagged as outliers: at least 0, below 0.5
     #[arg(long)]
     outlier_share: Option<f64>,
 
@@ -109,6 +109,8 @@ struct ModelArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Print the quality table, cleaning counts, charts and segments
+    // Negative numbers are values, so that `--k -3` is refused as a value.
+    #[command(allow_negative_numbers = true)]
     Report {
         /// Sales log (the bundled real log when omitted)
         file: Option<PathBuf>,
@@ -119,6 +121,8 @@ enum Command {
         model: ModelArgs,
     },
     /// Write every customer's K-Means, KNN and agreed lists to a file
+    // Negative numbers are values, so that `--k -3` is refused as a value.
+    #[command(allow_negative_numbers = true)]
     Recommend {
         /// Sales log (the bundled real log when omitted)
         file: Option<PathBuf>,
@@ -134,6 +138,8 @@ enum Command {
     /// Fit every stage on the log before a date and score each method's lists (popularity,
     /// K-Means, KNN, both, hybrid) against what customers bought from that date on, at the
     /// top 3, 10 and 20 (and --top N)
+    // Negative numbers are values, so that `--k -3` is refused as a value.
+    #[command(allow_negative_numbers = true)]
     Evaluate {
         /// Sales log (the bundled real log when omitted)
         file: Option<PathBuf>,
@@ -278,6 +284,13 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
     }
+}
+
+/// A count or a seed: digits only, so `-3` gets a sentence rather than a parser's detail.
+fn whole_number<T: std::str::FromStr>(text: &str) -> std::result::Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "expected a whole number, 0 or more, such as 10".to_string())
 }
 
 impl Command {

@@ -289,6 +289,37 @@ fn settings_out_of_range() {
 }
 
 #[test]
+fn negative_numbers_are_refused_as_values() {
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+    for (flag, value) in [("--k", "-3"), ("--top", "-1"), ("--seed", "-1")] {
+        let output = aisle(&["report", sample, flag, value]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert!(
+            message.starts_with(&format!("error: invalid value '{value}' for '{flag} ")),
+            "{message}"
+        );
+        assert!(message.contains("expected a whole number"), "{message}");
+        assert!(!message.contains("-- "), "{message}");
+    }
+    let message = fails_with(&["report", sample, "--outlier-share", "-0.1"]);
+    assert!(
+        message.contains("outlier share -0.1 must be at least 0 and below 0.5"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_outlier_share_help_and_check_agree() {
+    let help = common::stdout(&aisle(&["report", "--help"]));
+    assert!(help.contains("at least 0, below 0.5"), "{help}");
+    let sample = sample_log();
+    let message = fails_with(&["report", sample.to_str().unwrap(), "--outlier-share", "0.5"]);
+    assert!(message.contains("below 0.5"), "{message}");
+}
+
+#[test]
 fn col_flags_that_name_nothing() {
     let sample = sample_log();
     let sample = sample.to_str().unwrap();
