@@ -199,7 +199,47 @@ fn ragged_row_is_one_sentence() {
 
     let message = report_fails_with(&path);
     assert!(message.contains("ragged.csv"), "{message}");
+    assert!(
+        message.contains(
+            "not a readable CSV file: rows have different numbers of fields or quotes are \
+             unbalanced; aisle sniffs `,` `;` tab and `|` as delimiters"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("check the delimiter and quoting"),
+        "{message}"
+    );
+    assert!(
+        message.contains("line 22 has 9 fields where the header has 8"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unclosed_quote_names_its_line() {
+    let folder = TempDir::new().unwrap();
+    let mut text = Records::sample(20).to_text(',');
+    text.push_str(
+        "536999,85123A,\"WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n",
+    );
+    text.push_str(
+        &Records::sample(40)
+            .to_text(',')
+            .lines()
+            .skip(21)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let path = folder.path().join("quote.csv");
+    std::fs::write(&path, text).unwrap();
+
+    let message = report_fails_with(&path);
     assert!(message.contains("not a readable CSV file"), "{message}");
+    assert!(
+        message.contains("the quote opened on line 22 is never closed"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -126,6 +126,7 @@ fn line_of_row(text: &[u8], row: u32) -> Option<NonZeroU32> {
 fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
     let (text, encoding) = to_utf8(bytes);
     let delimiter = sniff_delimiter(&text);
+    // The text is kept only until the engine has read it, to explain a failure.
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -135,11 +136,11 @@ fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
                 .with_separator(delimiter)
                 .with_quote_char(Some(b'"')),
         )
-        .into_reader_with_file_handle(Cursor::new(text))
+        .into_reader_with_file_handle(Cursor::new(&text[..]))
         .finish()
         .map_err(|e| AisleError::Format {
             path: path.to_path_buf(),
-            message: format!("not a readable CSV file ({})", first_line(&e)),
+            message: unreadable_csv(&text, delimiter, &e),
         })?;
     Ok(RawTable {
         frame,
@@ -147,6 +148,61 @@ fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
         encoding,
         delimiter: Some(delimiter as char),
     })
+}
+
+/// What to do about a CSV file the engine could not read, with the first line whose shape
+/// is wrong when there is one, and the engine's own words last.
+fn unreadable_csv(text: &[u8], delimiter: u8, error: &PolarsError) -> String {
+    let shown = match delimiter {
+        b'\t' => "tab".to_string(),
+        d => format!("`{}`", d as char),
+    };
+    let place = ragged_row(text, delimiter).map_or(String::new(), |row| format!("; {row}"));
+    let mut detail = first_line(error);
+    if detail.chars().count() > 80 {
+        detail = detail.chars().take(80).collect::<String>() + "…";
+    }
+    format!(
+        "not a readable CSV file: rows have different numbers of fields or quotes are \
+         unbalanced; aisle sniffs `,` `;` tab and `|` as delimiters and read this file with \
+         {shown} — check the delimiter and quoting{place} (detail: {detail})"
+    )
+}
+
+/// The first row with more fields than the header, or whose quote never closes, in words.
+fn ragged_row(text: &[u8], delimiter: u8) -> Option<String> {
+    let mut header_fields = None;
+    let (mut fields, mut line, mut start_line) = (1, 1, 1);
+    let mut quoted = false;
+    for &byte in text {
+        match byte {
+            b'"' => quoted = !quoted,
+            b if b == delimiter && !quoted => fields += 1,
+            b'\n' => {
+                line += 1;
+                if quoted {
+                    continue;
+                }
+                let header = *header_fields.get_or_insert(fields);
+                if fields > header {
+                    return Some(if line - start_line > 1 {
+                        format!(
+                            "a quote opened on line {start_line} runs on to line {}, giving \
+                             that row {fields} fields where the header has {header}",
+                            line - 1
+                        )
+                    } else {
+                        format!(
+                            "line {start_line} has {fields} fields where the header has {header}"
+                        )
+                    });
+                }
+                (fields, start_line) = (1, line);
+            }
+            _ => {}
+        }
+    }
+    quoted.then(|| format!("the quote opened on line {start_line} is never closed"))
 }
 
 /// The engine's own sentence, without the hints for its Python users that follow it.
@@ -501,6 +557,25 @@ mod tests {
         assert_eq!(line(2), Some(3));
         assert_eq!(line(3), Some(5));
         assert_eq!(line(5), None);
+    }
+
+    #[test]
+    fn ragged_rows_are_found() {
+        assert_eq!(ragged_row(b"a,b\n1,2\n3,4\n", b','), None);
+        assert_eq!(
+            ragged_row(b"a,b\n1,2\n3,4,5\n", b','),
+            Some("line 3 has 3 fields where the header has 2".into())
+        );
+        assert_eq!(
+            ragged_row(b"a,b\n1,\"x\n2\n3,4\n", b','),
+            Some("the quote opened on line 2 is never closed".into())
+        );
+        let text = b"a,b\n1,\"x\n2,3\n4\",5,6\n";
+        assert_eq!(
+            ragged_row(text, b',').unwrap(),
+            "a quote opened on line 2 runs on to line 4, giving that row 4 fields where the \
+             header has 2"
+        );
     }
 
     #[test]
