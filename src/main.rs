@@ -161,6 +161,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.is::<ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
+            tracing::error!("{error:#}");
             let mut message = format!("error: {error}");
             for cause in error.chain().skip(1) {
                 // Library errors already quote their cause in their own sentence.
@@ -213,7 +214,11 @@ fn parse_command_line() -> Cli {
 
 fn run(cli: Cli) -> Result<()> {
     if cli.common.log {
-        start_log()?;
+        let path = start_log()?;
+        // The workbench owns the screen; the README says where its log goes.
+        if cli.command.is_some() {
+            eprintln!("writing a debug log to {}", path.display());
+        }
     }
     let config = Config::load(cli.common.config.as_deref())?;
     let options = LoadOptions {
@@ -408,7 +413,8 @@ fn input_file(file: Option<PathBuf>) -> Result<PathBuf> {
         .context("no file given and the bundled sample_data/online_retail.csv.gz is not here; pass a file: aisle FILE")
 }
 
-fn start_log() -> Result<()> {
+/// Sends `tracing` lines to the log file in the cache folder and returns its path.
+fn start_log() -> Result<PathBuf> {
     let directory = config::cache_dir().context("no cache folder on this system for the log")?;
     std::fs::create_dir_all(&directory)
         .with_context(|| format!("cannot create {}", directory.display()))?;
@@ -426,5 +432,6 @@ fn start_log() -> Result<()> {
                 .unwrap_or_else(|_| "aisle=debug".into()),
         )
         .init();
-    Ok(())
+    tracing::info!("aisle {} started", env!("CARGO_PKG_VERSION"));
+    Ok(path)
 }

@@ -417,3 +417,50 @@ fn the_report_says_how_k_was_chosen() {
     assert!(text.contains("; K = 13 (forced)"), "{text}");
     assert!(text.contains("Segments (K = 13)"), "{text}");
 }
+
+#[test]
+fn log_records_the_stages_the_file_and_k() {
+    let cache = TempDir::new().unwrap();
+    let output = common::aisle_command()
+        .args(["report", &sample(), "--log", "--k", "3"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let log_path = cache.path().join("aisle").join("aisle.log");
+    assert!(
+        common::stderr(&output).contains(&format!("writing a debug log to {}", log_path.display())),
+        "{}",
+        common::stderr(&output)
+    );
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    for stage in Stage::ALL {
+        assert!(
+            log.contains(&format!("{} took ", stage.key())),
+            "no time for {} in\n{log}",
+            stage.key()
+        );
+    }
+    assert!(
+        log.contains("online_retail_sample.csv: CSV, UTF-8, delimiter ','"),
+        "{log}"
+    );
+    assert!(
+        log.contains("5017 rows; columns invoice=InvoiceNo"),
+        "{log}"
+    );
+    assert!(log.contains("K = 3 (forced);"), "{log}");
+
+    let failed = common::aisle_command()
+        .args(["report", &sample(), "--log", "--k", "500"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("ERROR aisle: invalid setting: K = 500"),
+        "{log}"
+    );
+}
