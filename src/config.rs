@@ -23,7 +23,9 @@ use directories::ProjectDirs;
 use serde::Deserialize;
 
 use crate::data::clean::CleaningRules;
-use crate::data::schema::{parse_overrides, Role};
+use crate::data::schema::{
+    parse_overrides, parse_overrides_from, ChoiceSource, ColumnChoice, Role,
+};
 use crate::error::{AisleError, Result};
 use crate::pipeline::Params;
 
@@ -52,20 +54,38 @@ impl Config {
             path: path.clone(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| AisleError::Format {
-            path,
-            message: format!("not a valid aisle config file: {e}"),
+        Config::parse(&text).map_err(|message| AisleError::Format { path, message })
+    }
+
+    /// The config in `text`, or one line saying where it is wrong.
+    pub fn parse(text: &str) -> std::result::Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().replace("field", "key");
+            let Some(start) = e.span().map(|span| span.start) else {
+                return format!("not a valid aisle config file: {message}");
+            };
+            let line = text[..start].matches('\n').count() + 1;
+            let table = text[..start]
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|l| l.starts_with('['))
+                .map_or(String::new(), |t| format!(" in {t}"));
+            format!("line {line}{table}: {message}")
         })
     }
 
     /// Column overrides from the file, with `--col` pairs from the command line on top.
-    pub fn column_overrides(&self, cli: &[String]) -> Result<BTreeMap<Role, String>> {
+    pub fn column_overrides(&self, cli: &[String]) -> Result<BTreeMap<Role, ColumnChoice>> {
         let from_file: Vec<String> = self
             .columns
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let mut overrides = parse_overrides(from_file.iter().map(String::as_str))?;
+        let mut overrides = parse_overrides_from(
+            from_file.iter().map(String::as_str),
+            ChoiceSource::ConfigFile,
+        )?;
         overrides.extend(parse_overrides(cli.iter().map(String::as_str))?);
         Ok(overrides)
     }
@@ -102,5 +122,20 @@ mod tests {
         assert_eq!(config.params.top_n, Params::default().top_n);
         assert!(config.cleaning.drop_duplicates);
         assert_eq!(config.keys["quit"], "x");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_the_valid_ones() {
+        let error = Config::parse("[params]\nk = 3\nneighbors = 20\n").unwrap_err();
+        assert!(
+            error.starts_with("line 3 in [params]: unknown key `neighbors`"),
+            "{error}"
+        );
+        assert!(error.contains("`neighbours`, `top_n`"), "{error}");
+        assert!(!error.contains('\n'), "{error}");
+
+        let error = Config::parse("[cleaning]\ntop = 5\n").unwrap_err();
+        assert!(error.contains("unknown key `top`"), "{error}");
+        assert!(error.contains("`drop_duplicates`"), "{error}");
     }
 }

@@ -1,9 +1,12 @@
 //! The library's error type: every message names the file, column or value at fault and
 //! says what to do about it.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use thiserror::Error;
+
+use crate::data::schema::ChoiceSource;
 
 /// Everything that can go wrong between reading a file and writing recommendations.
 #[derive(Debug, Error)]
@@ -36,18 +39,33 @@ pub enum AisleError {
         found: String,
     },
 
-    #[error("`{path}`: `--col {flag}={name}` names no column; columns are {found}")]
+    #[error("`{path}`: {}; columns are {found}", unknown_column(role, name, *chosen_in))]
     UnknownColumn {
         path: PathBuf,
-        flag: String,
+        role: &'static str,
         name: String,
+        chosen_in: ChoiceSource,
         found: String,
     },
 
-    #[error("`{path}`, row {row}, column `{column}`: cannot read {what} from `{value}`{hint}")]
+    #[error("`{path}`: `{column}` is already used for {used_for}; name another column for {role} with --col")]
+    ColumnTaken {
+        path: PathBuf,
+        column: String,
+        used_for: &'static str,
+        role: &'static str,
+    },
+
+    #[error(
+        "`{path}`, data row {row}{}, column `{column}`: cannot read {what} from `{value}`{hint}",
+        .line.map_or(String::new(), |line| format!(" (line {line} of the file)"))
+    )]
     BadValue {
         path: PathBuf,
-        row: usize,
+        /// 1-based, not counting the header.
+        row: u32,
+        /// The line of a text file where that row starts, when known.
+        line: Option<NonZeroU32>,
         column: String,
         what: &'static str,
         value: String,
@@ -83,6 +101,18 @@ pub enum AisleError {
 
     #[error("data engine error: {0}")]
     Polars(#[from] polars::error::PolarsError),
+}
+
+/// The start of the sentence for a chosen column that is not in the file, in the words the
+/// user chose it with.
+fn unknown_column(role: &str, name: &str, source: ChoiceSource) -> String {
+    match source {
+        ChoiceSource::CommandLine => format!("`--col {role}={name}` names no column"),
+        ChoiceSource::ConfigFile => format!(
+            "column `{name}` (for {role}, from the config file) not found; correct `{role}` \
+             under [columns] in the config file"
+        ),
+    }
 }
 
 pub type Result<T, E = AisleError> = std::result::Result<T, E>;

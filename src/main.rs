@@ -1,12 +1,13 @@
 //! The `aisle` command: the workbench with no subcommand, or headless reports and exports.
 
-use std::io::Write;
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use aisle::config::{self, Config};
 use aisle::data::load::LoadOptions;
@@ -15,6 +16,14 @@ use aisle::model::knn::SimilaritySpace;
 use aisle::model::recommend::KnnScore;
 use aisle::pipeline::{Analysis, Observer, Params, Stage};
 use aisle::{bench, export, report};
+
+/// The log's name in the cache folder.
+const LOG_FILE: &str = "aisle.log";
+
+/// The two ways to call aisle: a file for the workbench, or a subcommand with its own file.
+const USAGE: &str = "\
+aisle [OPTIONS] [FILE]
+       aisle <COMMAND> [FILE] [OPTIONS]";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -34,7 +43,13 @@ Column roles for --col: invoice, stock_code, description, quantity, timestamp,
 unit_price, customer, country.";
 
 #[derive(Parser)]
-#[command(name = "aisle", version, about = "Turn a shop's sales log into product recommendations for every customer", after_help = EXAMPLES)]
+#[command(
+    name = "aisle",
+    version,
+    about = "Turn a shop's sales log into product recommendations for every customer",
+    override_usage = USAGE,
+    after_help = EXAMPLES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -53,7 +68,7 @@ struct Common {
     #[arg(long = "col", value_name = "ROLE=NAME", global = true)]
     columns: Vec<String>,
 
-    /// Config file (default: the platform config folder, see --help)
+    /// Config file (default: the platform config folder; `--help` prints where)
     #[arg(long, value_name = "PATH", global = true)]
     config: Option<PathBuf>,
 
@@ -64,23 +79,23 @@ struct Common {
 
 #[derive(Args, Clone, Default)]
 struct ModelArgs {
-    /// Number of segments (default: the K with the best mean silhouette in 2..=12)
-    #[arg(long)]
+    /// Number of segments, 2 to 50 (default: the K with the best mean silhouette in 2..=12)
+    #[arg(long, value_parser = whole_number::<usize>)]
     k: Option<usize>,
 
     /// Neighbours per customer for the KNN list
-    #[arg(long)]
+    #[arg(long, value_parser = whole_number::<usize>)]
     neighbours: Option<usize>,
 
     /// Items per list
-    #[arg(long)]
+    #[arg(long, value_parser = whole_number::<usize>)]
     top: Option<usize>,
 
     /// Random seed for every random step
-    #[arg(long)]
+    #[arg(long, value_parser = whole_number::<u64>)]
     seed: Option<u64>,
 
-    /// Share of customers flagged as outliers (0 to 0.5)
+    /// Share of customers flagged as outliers: at least 0, below 0.5
     #[arg(long)]
     outlier_share: Option<f64>,
 
@@ -96,6 +111,8 @@ struct ModelArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Print the quality table, cleaning counts, charts and segments
+    // Negative numbers are values, so that `--k -3` is refused as a value.
+    #[command(allow_negative_numbers = true)]
     Report {
         /// Sales log (the bundled real log when omitted)
         file: Option<PathBuf>,
@@ -106,6 +123,8 @@ enum Command {
         model: ModelArgs,
     },
     /// Write every customer's K-Means, KNN and agreed lists to a file
+    // Negative numbers are values, so that `--k -3` is refused as a value.
+    #[command(allow_negative_numbers = true)]
     Recommend {
         /// Sales log (the bundled real log when omitted)
         file: Option<PathBuf>,
@@ -121,6 +140,8 @@ enum Command {
     /// Fit every stage on the log before a date and score each method's lists (popularity,
     /// K-Means, KNN, both, hybrid) against what customers bought from that date on, at the
     /// top 3, 10 and 20 (and --top N)
+    // Negative numbers are values, so that `--k -3` is refused as a value.
+    #[command(allow_negative_numbers = true)]
     Evaluate {
         /// Sales log (the bundled real log when omitted)
         file: Option<PathBuf>,
@@ -159,10 +180,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_command_line();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
+            tracing::error!("{error:#}");
             let mut message = format!("error: {error}");
             for cause in error.chain().skip(1) {
                 // Library errors already quote their cause in their own sentence.
@@ -177,9 +200,49 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line, refusing a file before a subcommand: the subcommand reads its own file
+/// argument, so the first one would be silently ignored.
+fn parse_command_line() -> Cli {
+    let shown = |path: Option<PathBuf>| {
+        path.map_or("none on this system".to_string(), |p| {
+            p.display().to_string()
+        })
+    };
+    let config_path = shown(config::default_path());
+    let mut command = Cli::command()
+        .mut_arg("config", |arg| {
+            arg.help(format!("Config file [default: {config_path}]"))
+        })
+        .after_help(format!(
+            "{EXAMPLES}\n\nFiles:\n  config   {config_path}\n  exports  {} (the workbench's \
+             export key)\n  log      {} (with --log)",
+            shown(config::data_dir()),
+            shown(config::cache_dir().map(|d| d.join(LOG_FILE))),
+        ));
+    let matches = command.get_matches_mut();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Some(file), Some(subcommand)) = (&cli.file, &cli.command) {
+        let name = subcommand.name();
+        let file = file.display();
+        command
+            .error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "`{file}` comes before `{name}`; put the file after it: aisle {name} {file}"
+                ),
+            )
+            .exit();
+    }
+    cli
+}
+
 fn run(cli: Cli) -> Result<()> {
     if cli.common.log {
-        start_log()?;
+        let path = start_log()?;
+        // The workbench owns the screen; the README says where its log goes.
+        if cli.command.is_some() {
+            eprintln!("writing a debug log to {}", path.display());
+        }
     }
     let config = Config::load(cli.common.config.as_deref())?;
     let options = LoadOptions {
@@ -189,21 +252,25 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => {
             let file = input_file(cli.file)?;
+            readable(&file)?;
+            if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+                bail!(
+                    "the workbench needs a terminal; use `aisle report` or `aisle recommend` \
+                     for scripts"
+                );
+            }
             aisle::tui::run(file, options, config)
         }
         Some(Command::Report { file, json, model }) => {
             let file = input_file(file)?;
-            let params = params(&config, &model);
+            let params = params(&config, &model)?;
             let analysis = analyse(&file, &options, &config, &params, !json)?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report::json_report(&analysis))?
-                );
+                let text = serde_json::to_string_pretty(&report::json_report(&analysis))?;
+                print_out(&format!("{text}\n"))
             } else {
-                print!("{}", report::text_report(&analysis));
+                print_out(&report::text_report(&analysis))
             }
-            Ok(())
         }
         Some(Command::Recommend {
             file,
@@ -213,7 +280,7 @@ fn run(cli: Cli) -> Result<()> {
         }) => {
             let file = input_file(file)?;
             export::check_destination(&output, Some(&file), force)?;
-            let params = params(&config, &model);
+            let params = params(&config, &model)?;
             let analysis = analyse(&file, &options, &config, &params, true)?;
             let rows = export::rows(&analysis.prepared, &analysis.model);
             let written = export::write_rows(&rows, &output, Some(&file), force)?;
@@ -232,19 +299,18 @@ fn run(cli: Cli) -> Result<()> {
             model,
         }) => {
             let file = input_file(file)?;
-            let params = params(&config, &model);
+            let params = params(&config, &model)?;
             let observer = StderrProgress::new(!json, Stage::ALL.len() + 1);
             let evaluation =
                 evaluate_file(&file, &options, &config.cleaning, &params, split, &observer)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&evaluation)?);
+                print_out(&format!("{}\n", serde_json::to_string_pretty(&evaluation)?))
             } else {
-                print!(
-                    "{}",
-                    report::evaluation_text(&evaluation, &file.display().to_string())
-                );
+                print_out(&report::evaluation_text(
+                    &evaluation,
+                    &file.display().to_string(),
+                ))
             }
-            Ok(())
         }
         Some(Command::Bench {
             file,
@@ -255,7 +321,7 @@ fn run(cli: Cli) -> Result<()> {
             model,
         }) => {
             let file = input_file(file)?;
-            let params = params(&config, &model);
+            let params = params(&config, &model)?;
             if let Some(destination) = make_scaled {
                 let factor = scale.first().copied().unwrap_or(1);
                 let rows = bench::scale::write_scaled(&file, factor, &destination, &options)?;
@@ -265,11 +331,11 @@ fn run(cli: Cli) -> Result<()> {
             if scale.is_empty() {
                 let result = bench::run(&file, &options, &config.cleaning, &params, runs)?;
                 if json {
-                    println!("{}", serde_json::to_string(&result)?);
+                    print_out(&format!("{}\n", serde_json::to_string(&result)?))?;
                 } else {
-                    println!("aisle bench: {} ({runs} runs)", file.display());
+                    print_out(&format!("aisle bench: {} ({runs} runs)\n", file.display()))?;
                     let label = format!("{} rows", report::thousands(result.raw_rows));
-                    print!("{}", bench::table(&[(label, result)]));
+                    print_out(&bench::table(&[(label, result)]))?;
                 }
                 return Ok(());
             }
@@ -286,10 +352,13 @@ fn run(cli: Cli) -> Result<()> {
                 results.push((format!("×{factor}"), result));
             }
             if json {
-                println!("{}", serde_json::to_string(&results)?);
+                print_out(&format!("{}\n", serde_json::to_string(&results)?))?;
             } else {
-                println!("aisle bench: {} scaled, {runs} runs each", file.display());
-                print!("{}", bench::table(&results));
+                print_out(&format!(
+                    "aisle bench: {} scaled, {runs} runs each\n",
+                    file.display()
+                ))?;
+                print_out(&bench::table(&results))?;
             }
             Ok(())
         }
@@ -324,7 +393,62 @@ fn forwarded_flags(common: &Common, model: &ModelArgs) -> Vec<String> {
     flags
 }
 
-fn params(config: &Config, args: &ModelArgs) -> Params {
+/// A count or a seed: digits only, so `-3` gets a sentence rather than a parser's detail.
+fn whole_number<T: std::str::FromStr>(text: &str) -> std::result::Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "expected a whole number, 0 or more, such as 10".to_string())
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Report { .. } => "report",
+            Command::Recommend { .. } => "recommend",
+            Command::Evaluate { .. } => "evaluate",
+            Command::Bench { .. } => "bench",
+        }
+    }
+}
+
+/// Stdout closed by a reader that has seen enough (`aisle report | head`): not a failure.
+#[derive(Debug)]
+struct ReaderGone;
+
+impl std::fmt::Display for ReaderGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the reader of standard output has gone")
+    }
+}
+
+impl std::error::Error for ReaderGone {}
+
+/// Writes a report to stdout; a full disk or a closed file is an error, not a panic.
+fn print_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ReaderGone.into()),
+        Err(e) => Err(anyhow!("cannot write the report to standard output: {e}")),
+    }
+}
+
+/// Fails the way reading the file would, before the workbench takes over the terminal.
+fn readable(file: &Path) -> Result<()> {
+    let io_error = |source| aisle::AisleError::Io {
+        path: file.to_path_buf(),
+        source,
+    };
+    let mut opened = std::fs::File::open(file).map_err(io_error)?;
+    // Opening a folder succeeds; reading from it fails as `aisle report` would.
+    opened.read(&mut [0u8; 1]).map_err(io_error)?;
+    Ok(())
+}
+
+fn params(config: &Config, args: &ModelArgs) -> Result<Params> {
+    if let Some(k) = args.k.filter(|&k| k < 2) {
+        bail!("--k {k}: K must be at least 2; leave --k out to choose K by silhouette");
+    }
     let mut params = config.params.clone();
     params.k = args.k.or(params.k);
     params.neighbours = args.neighbours.unwrap_or(params.neighbours);
@@ -333,7 +457,7 @@ fn params(config: &Config, args: &ModelArgs) -> Params {
     params.outlier_share = args.outlier_share.unwrap_or(params.outlier_share);
     params.space = args.space.unwrap_or(params.space);
     params.score = args.score.unwrap_or(params.score);
-    params
+    Ok(params)
 }
 
 /// Prints each stage to stderr when it starts, so long runs show where they are.
@@ -392,11 +516,12 @@ fn input_file(file: Option<PathBuf>) -> Result<PathBuf> {
         .context("no file given and the bundled sample_data/online_retail.csv.gz is not here; pass a file: aisle FILE")
 }
 
-fn start_log() -> Result<()> {
+/// Sends `tracing` lines to the log file in the cache folder and returns its path.
+fn start_log() -> Result<PathBuf> {
     let directory = config::cache_dir().context("no cache folder on this system for the log")?;
     std::fs::create_dir_all(&directory)
         .with_context(|| format!("cannot create {}", directory.display()))?;
-    let path = directory.join("aisle.log");
+    let path = directory.join(LOG_FILE);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -410,5 +535,6 @@ fn start_log() -> Result<()> {
                 .unwrap_or_else(|_| "aisle=debug".into()),
         )
         .init();
-    Ok(())
+    tracing::info!("aisle {} started", env!("CARGO_PKG_VERSION"));
+    Ok(path)
 }

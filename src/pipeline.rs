@@ -26,7 +26,7 @@ use crate::model::stats::{correlation, Standardiser};
 
 /// Everything a user can tune without reloading the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Params {
     /// Number of segments; `None` picks the K with the best mean silhouette.
     pub k: Option<usize>,
@@ -70,8 +70,19 @@ impl Params {
                 self.outlier_share
             )));
         }
-        if matches!(self.k, Some(k) if k < 2) {
-            return Err(AisleError::Parameter("K must be at least 2".into()));
+        match self.k {
+            Some(k) if k < 2 => {
+                return Err(AisleError::Parameter(format!(
+                    "K = {k}: K must be at least 2"
+                )))
+            }
+            Some(k) if k > cluster::MAX_K => {
+                return Err(AisleError::Parameter(format!(
+                    "K = {k}: aisle fits from 2 to {} segments, and at most one per customer",
+                    cluster::MAX_K
+                )))
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -180,8 +191,13 @@ impl Timings {
         }
         observer.stage(stage);
         let start = Instant::now();
-        let out = work()?;
-        self.0.push((stage, start.elapsed().as_secs_f64() * 1000.0));
+        let out = work().inspect_err(|error| match error {
+            AisleError::Cancelled => tracing::info!("{} stopped: cancelled", stage.key()),
+            _ => tracing::error!("{} failed: {error}", stage.key()),
+        })?;
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!("{} took {ms:.1} ms", stage.key());
+        self.0.push((stage, ms));
         Ok(out)
     }
 
@@ -210,10 +226,32 @@ pub fn prepare(
 ) -> Result<Prepared> {
     let mut timings = Timings::default();
     let loaded = timings.time(Stage::Load, observer, || load(path, options))?;
+    log_load(&loaded.report);
     let mut prepared = prepare_frame(loaded, rules, observer)?;
     timings.0.append(&mut prepared.timings.0);
     prepared.timings = timings;
     Ok(prepared)
+}
+
+/// One log line for how the file was read.
+fn log_load(report: &LoadReport) {
+    let columns: Vec<String> = report
+        .columns
+        .iter()
+        .map(|(role, name)| format!("{}={name}", role.key()))
+        .collect();
+    tracing::info!(
+        "read {}: {}, {}, delimiter {}, {} dates, {} rows; columns {}",
+        report.path.display(),
+        report.format,
+        report.encoding,
+        report
+            .delimiter
+            .map_or("none".to_string(), |d| format!("{d:?}")),
+        report.date_order.label(),
+        report.rows,
+        columns.join(", ")
+    );
 }
 
 /// Checks, cleans and summarises transactions that are already loaded (a whole log, or the
@@ -395,6 +433,18 @@ pub fn fit(
             let recommendations =
                 recommend_all(prepared, params, &segments, &inliers, k, &neighbours);
             let agreement = recommend::agreement(&recommendations);
+            tracing::info!(
+                "K = {k} ({}); {:.1} % of {} customers have an item on both lists, mean \
+                 Jaccard {:.3}",
+                if params.k.is_some() {
+                    "forced"
+                } else {
+                    "best silhouette"
+                },
+                agreement.customers_with_agreement * 100.0,
+                agreement.customers,
+                agreement.mean_jaccard
+            );
             Ok((neighbours, Arc::new(recommendations), agreement))
         })?;
 

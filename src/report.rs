@@ -205,7 +205,16 @@ pub fn text_report(analysis: &Analysis) -> String {
     let sample = m
         .silhouette_sample()
         .map_or(String::new(), |n| format!(" (on a seeded sample of {n})"));
-    let _ = writeln!(out, "\nMean silhouette by K{sample}; K = {} chosen", m.k);
+    let chosen = if m.params.k.is_some() {
+        "forced"
+    } else {
+        "best silhouette"
+    };
+    let _ = writeln!(
+        out,
+        "\nMean silhouette by K{sample}; K = {} ({chosen})",
+        m.k
+    );
     for s in &scores {
         let mark = if s.k == m.k { "  ◀" } else { "" };
         let _ = writeln!(out, "  K={:<3} {:.4}{mark}", s.k, s.score);

@@ -352,4 +352,115 @@ fn help_shows_examples() {
         "{help}"
     );
     assert!(help.contains("--col"), "{help}");
+    // The folders are printed as they are on this system, under the test's config home.
+    let config_home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-config");
+    let config = config_home.join("aisle").join("config.toml");
+    assert!(
+        help.contains(&format!("Config file [default: {}]", config.display())),
+        "{help}"
+    );
+    assert!(help.contains("Files:"), "{help}");
+    assert!(help.contains("aisle.log (with --log)"), "{help}");
+}
+
+#[test]
+fn a_file_before_a_subcommand_is_refused() {
+    let sample = sample();
+    for command in [&["report"][..], &["recommend", "-o", "recs.csv"]] {
+        let mut args = vec![sample.as_str()];
+        args.extend_from_slice(command);
+        let output = aisle(&args);
+        let command = command[0];
+        let message = common::stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert!(
+            message.contains(&format!("put the file after it: aisle {command} {sample}")),
+            "{message}"
+        );
+    }
+
+    let help = stdout(&aisle(&["--help"]));
+    assert!(help.contains("aisle <COMMAND> [FILE]"), "{help}");
+}
+
+#[test]
+fn shared_options_go_before_or_after_the_subcommand() {
+    let before = aisle(&[
+        "--col",
+        "customer=CustomerID",
+        "report",
+        &sample(),
+        "--json",
+    ]);
+    assert_success(&before);
+    let after = aisle(&[
+        "report",
+        &sample(),
+        "--json",
+        "--col",
+        "customer=CustomerID",
+    ]);
+    assert_success(&after);
+}
+
+#[test]
+fn the_report_says_how_k_was_chosen() {
+    let output = aisle(&["report", &sample()]);
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(text.contains("(best silhouette)"), "{text}");
+
+    // 13 lies outside the silhouette sweep, which ends at 12.
+    let output = aisle(&["report", &sample(), "--k", "13"]);
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(text.contains("; K = 13 (forced)"), "{text}");
+    assert!(text.contains("Segments (K = 13)"), "{text}");
+}
+
+#[test]
+fn log_records_the_stages_the_file_and_k() {
+    let cache = TempDir::new().unwrap();
+    let output = common::aisle_command()
+        .args(["report", &sample(), "--log", "--k", "3"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let log_path = cache.path().join("aisle").join("aisle.log");
+    assert!(
+        common::stderr(&output).contains(&format!("writing a debug log to {}", log_path.display())),
+        "{}",
+        common::stderr(&output)
+    );
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    for stage in Stage::ALL {
+        assert!(
+            log.contains(&format!("{} took ", stage.key())),
+            "no time for {} in\n{log}",
+            stage.key()
+        );
+    }
+    assert!(
+        log.contains("online_retail_sample.csv: CSV, UTF-8, delimiter ','"),
+        "{log}"
+    );
+    assert!(
+        log.contains("5017 rows; columns invoice=InvoiceNo"),
+        "{log}"
+    );
+    assert!(log.contains("K = 3 (forced);"), "{log}");
+
+    let failed = common::aisle_command()
+        .args(["report", &sample(), "--log", "--k", "500"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("ERROR aisle: invalid setting: K = 500"),
+        "{log}"
+    );
 }

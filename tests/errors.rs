@@ -111,6 +111,44 @@ fn impossible_date_names_the_row_and_the_value() {
 }
 
 #[test]
+fn a_stray_date_style_is_reported_at_its_own_row() {
+    let folder = TempDir::new().unwrap();
+    let path = sample_with("InvoiceDate", 10, "31/31/2010 08:26", &folder);
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(
+            message.contains("data row 10 (line 11 of the file)"),
+            "{message}"
+        );
+        assert!(message.contains("`31/31/2010 08:26`"), "{message}");
+        assert!(
+            message.contains("a year-last date in a column of year-first dates such as `2010-"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_date_with_no_possible_month_is_reported_at_its_own_row() {
+    let folder = TempDir::new().unwrap();
+    let mut records = Records::sample(50);
+    records.map_column("InvoiceDate", |iso| {
+        let (year, month, day, hour, minute) = common::iso_parts(iso);
+        format!("{month}/{day}/{year} {hour}:{minute:02}")
+    });
+    let column = records.column("InvoiceDate");
+    records.rows[9][column] = "31/31/2010 8:26".into();
+    let path = records.write(&folder.path().join("us.csv"), ',');
+
+    for message in [load_error(&path), report_fails_with(&path)] {
+        assert!(message.contains("data row 10 "), "{message}");
+        assert!(message.contains("`31/31/2010 8:26`"), "{message}");
+        assert!(message.contains("no such day or month"), "{message}");
+        assert!(!message.contains("mixes"), "{message}");
+    }
+}
+
+#[test]
 fn unreadable_number_names_the_row_and_the_value() {
     let folder = TempDir::new().unwrap();
     let path = sample_with("Quantity", 12, "six", &folder);
@@ -161,7 +199,47 @@ fn ragged_row_is_one_sentence() {
 
     let message = report_fails_with(&path);
     assert!(message.contains("ragged.csv"), "{message}");
+    assert!(
+        message.contains(
+            "not a readable CSV file: rows have different numbers of fields or quotes are \
+             unbalanced; aisle sniffs `,` `;` tab and `|` as delimiters"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("check the delimiter and quoting"),
+        "{message}"
+    );
+    assert!(
+        message.contains("line 22 has 9 fields where the header has 8"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unclosed_quote_names_its_line() {
+    let folder = TempDir::new().unwrap();
+    let mut text = Records::sample(20).to_text(',');
+    text.push_str(
+        "536999,85123A,\"WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n",
+    );
+    text.push_str(
+        &Records::sample(40)
+            .to_text(',')
+            .lines()
+            .skip(21)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let path = folder.path().join("quote.csv");
+    std::fs::write(&path, text).unwrap();
+
+    let message = report_fails_with(&path);
     assert!(message.contains("not a readable CSV file"), "{message}");
+    assert!(
+        message.contains("the quote opened on line 22 is never closed"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -195,19 +273,47 @@ fn too_few_customers_to_segment() {
 
 #[test]
 fn more_segments_than_customers() {
+    let folder = TempDir::new().unwrap();
+    let path = Records::sample(300).write(&folder.path().join("few.csv"), ',');
     let params = Params {
-        k: Some(5_000),
+        k: Some(40),
         ..Params::default()
     };
-    let error = run_error(&sample_log(), &params);
-    assert!(
-        matches!(error, AisleError::KTooLarge { k: 5_000, .. }),
-        "{error}"
-    );
+    let error = run_error(&path, &params);
+    let AisleError::KTooLarge { k, customers, max } = error else {
+        panic!("{error}");
+    };
+    assert_eq!((k, max), (40, customers));
+    assert!(customers < 40);
 
-    let message = fails_with(&["report", sample_log().to_str().unwrap(), "--k", "5000"]);
-    assert!(message.contains("K = 5000 is larger than the"), "{message}");
-    assert!(message.contains("pick a K from 2 to 12"), "{message}");
+    let message = fails_with(&["report", path.to_str().unwrap(), "--k", "40"]);
+    assert!(
+        message.contains(&format!(
+            "K = 40 is larger than the {customers} customers available for segmentation; \
+             pick a K from 2 to {customers}"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_forced_k_is_capped_before_the_log_is_read() {
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+    for k in ["4000", "51"] {
+        let message = fails_with(&["report", sample, "--k", k]);
+        assert!(
+            message.contains(&format!(
+                "K = {k}: aisle fits from 2 to 50 segments, and at most one per customer"
+            )),
+            "{message}"
+        );
+    }
+    let message = fails_with(&["report", sample, "--k", "0"]);
+    assert!(
+        message.contains("K must be at least 2; leave --k out to choose K by silhouette"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -220,6 +326,37 @@ fn settings_out_of_range() {
     assert!(message.contains("--top"), "{message}");
     let message = fails_with(&["report", sample, "--outlier-share", "0.7"]);
     assert!(message.contains("outlier share 0.7"), "{message}");
+}
+
+#[test]
+fn negative_numbers_are_refused_as_values() {
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+    for (flag, value) in [("--k", "-3"), ("--top", "-1"), ("--seed", "-1")] {
+        let output = aisle(&["report", sample, flag, value]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert!(
+            message.starts_with(&format!("error: invalid value '{value}' for '{flag} ")),
+            "{message}"
+        );
+        assert!(message.contains("expected a whole number"), "{message}");
+        assert!(!message.contains("-- "), "{message}");
+    }
+    let message = fails_with(&["report", sample, "--outlier-share", "-0.1"]);
+    assert!(
+        message.contains("outlier share -0.1 must be at least 0 and below 0.5"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_outlier_share_help_and_check_agree() {
+    let help = common::stdout(&aisle(&["report", "--help"]));
+    assert!(help.contains("at least 0, below 0.5"), "{help}");
+    let sample = sample_log();
+    let message = fails_with(&["report", sample.to_str().unwrap(), "--outlier-share", "0.5"]);
+    assert!(message.contains("below 0.5"), "{message}");
 }
 
 #[test]
@@ -238,6 +375,96 @@ fn col_flags_that_name_nothing() {
         message.contains("`buyer` is not a column role"),
         "{message}"
     );
+}
+
+#[test]
+fn col_flags_that_conflict() {
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+    let message = fails_with(&["report", sample, "--col", "invoice=StockCode"]);
+    assert!(
+        message.contains(
+            "`StockCode` is already used for invoice; name another column for stock_code with \
+             --col"
+        ),
+        "{message}"
+    );
+
+    let message = fails_with(&[
+        "report",
+        sample,
+        "--col",
+        "customer=CustomerID",
+        "--col",
+        "customer=Country",
+    ]);
+    assert!(
+        message.contains(
+            "`--col customer=CustomerID` and `--col customer=Country` both name the customer \
+             column; give each role once"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_column_given_to_one_role_is_not_given_to_another() {
+    let sample = sample_log();
+    let output = aisle(&[
+        "report",
+        sample.to_str().unwrap(),
+        "--json",
+        "--col",
+        "customer=Country",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["columns"]["customer"], "Country");
+    assert!(report["columns"].get("country").is_none(), "{report}");
+}
+
+/// A config file in a fresh folder.
+fn config_file(text: &str, folder: &TempDir) -> String {
+    let path = folder.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn unknown_config_keys_are_named_with_the_valid_ones() {
+    let folder = TempDir::new().unwrap();
+    let sample = sample_log();
+    let sample = sample.to_str().unwrap();
+
+    let config = config_file("[params]\nk = 3\nneighbors = 20\n", &folder);
+    let message = fails_with(&["report", sample, "--config", &config]);
+    assert!(
+        message.contains("config.toml`: line 3 in [params]"),
+        "{message}"
+    );
+    assert!(
+        message.contains("unknown key `neighbors`, expected one of `k`, `neighbours`"),
+        "{message}"
+    );
+
+    let config = config_file("[cleaning]\ntop = 5\n", &folder);
+    let message = fails_with(&["report", sample, "--config", &config]);
+    assert!(message.contains("unknown key `top`"), "{message}");
+    assert!(message.contains("`drop_duplicates`"), "{message}");
+}
+
+#[test]
+fn a_config_column_that_names_nothing_says_it_came_from_the_config() {
+    let folder = TempDir::new().unwrap();
+    let config = config_file("[columns]\ncustomer = \"client_id\"\n", &folder);
+    let sample = sample_log();
+    let message = fails_with(&["report", sample.to_str().unwrap(), "--config", &config]);
+    assert!(
+        message.contains("column `client_id` (for customer, from the config file) not found"),
+        "{message}"
+    );
+    assert!(message.contains("columns are `InvoiceNo`"), "{message}");
+    assert!(!message.contains("--col"), "{message}");
 }
 
 #[test]
@@ -332,4 +559,73 @@ fn recommend_refuses_an_unknown_extension_before_reading_the_log() {
         )
     );
     assert!(!output.exists());
+}
+
+#[test]
+fn the_workbench_needs_a_terminal() {
+    // The test runs the binary with stdin and stdout that are not terminals.
+    let sample = sample_log();
+    for args in [vec![sample.to_str().unwrap()], vec![]] {
+        let message = fails_with(&args);
+        assert_eq!(
+            message.trim_end(),
+            "error: the workbench needs a terminal; use `aisle report` or `aisle recommend` \
+             for scripts"
+        );
+    }
+}
+
+#[test]
+fn the_workbench_refuses_a_missing_file_or_a_folder_as_report_does() {
+    let folder = TempDir::new().unwrap();
+    let missing = folder.path().join("no_such_log.csv");
+    for path in [missing.as_path(), folder.path()] {
+        let path = path.to_str().unwrap();
+        let message = fails_with(&[path]);
+        assert!(
+            message.contains(&format!("cannot read `{path}`")),
+            "{message}"
+        );
+        assert_eq!(message, fails_with(&["report", path]));
+    }
+}
+
+#[test]
+fn a_full_disk_on_stdout_is_one_line() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let sample = sample_log();
+    for json in [false, true] {
+        let mut command = aisle_command();
+        command.args(["report", sample.to_str().unwrap()]);
+        if json {
+            command.arg("--json");
+        }
+        let output = command.stdout(full.try_clone().unwrap()).output().unwrap();
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{message}");
+        assert!(!message.contains("panicked"), "{message}");
+        assert_eq!(
+            message.trim_end(),
+            "error: cannot write the report to standard output: No space left on device \
+             (os error 28)"
+        );
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_report_quietly() {
+    let sample = sample_log();
+    let mut child = aisle_command()
+        .args(["report", sample.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the analysis ends, as `head` closes it after its lines.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
 }

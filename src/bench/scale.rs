@@ -8,7 +8,8 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
-use crate::data::load::{sniff_delimiter, LoadOptions};
+use crate::data::delimited::sniff_delimiter;
+use crate::data::load::LoadOptions;
 use crate::data::schema::{ColumnMap, Role};
 use crate::error::{AisleError, Result};
 

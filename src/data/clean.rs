@@ -14,7 +14,7 @@ pub const SERVICE_DESCRIPTIONS: [&str; 2] = ["Next Day Carriage", "High Resoluti
 
 /// Which rules run; every one is on by default and can be switched off in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CleaningRules {
     pub drop_missing_customer_or_description: bool,
     pub drop_duplicates: bool,

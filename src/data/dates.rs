@@ -66,7 +66,16 @@ struct Parts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateError {
     pub index: usize,
-    pub reason: &'static str,
+    pub reason: String,
+}
+
+impl DateError {
+    fn new(index: usize, reason: impl Into<String>) -> DateError {
+        DateError {
+            index,
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Reads every value as seconds since 1970-01-01 00:00 (local shop time, no zone).
@@ -74,36 +83,32 @@ pub struct DateError {
 pub fn parse_column<'a>(
     values: impl ExactSizeIterator<Item = Option<&'a str>>,
 ) -> Result<(Vec<Option<i64>>, DateOrder), DateError> {
-    let mut parts = Vec::with_capacity(values.len());
-    for (index, value) in values.enumerate() {
-        let value = value.map(str::trim).filter(|v| !v.is_empty());
-        match value {
+    let text: Vec<&str> = values.map(|v| v.map_or("", str::trim)).collect();
+    let mut parts = Vec::with_capacity(text.len());
+    for (index, &value) in text.iter().enumerate() {
+        match Some(value).filter(|v| !v.is_empty()) {
             None => parts.push(None),
             Some(v) => match split(v) {
                 Some(p) => parts.push(Some(p)),
                 None => {
-                    return Err(DateError {
+                    return Err(DateError::new(
                         index,
-                        reason: "expected a date such as 2010-12-01 08:26, 12/1/2010 8:26 or 01/12/2010 08:26",
-                    })
+                        "expected a date such as 2010-12-01 08:26, 12/1/2010 8:26 or \
+                         01/12/2010 08:26",
+                    ))
                 }
             },
         }
     }
 
-    let order = decide_order(&parts)?;
+    let order = decide_order(&parts, |index| text[index])?;
     let mut seconds = Vec::with_capacity(parts.len());
     for (index, p) in parts.iter().enumerate() {
         match p {
             None => seconds.push(None),
             Some(p) => match to_seconds(p, order) {
                 Some(s) => seconds.push(Some(s)),
-                None => {
-                    return Err(DateError {
-                        index,
-                        reason: "no such day or time",
-                    })
-                }
+                None => return Err(DateError::new(index, "no such day or time")),
             },
         }
     }
@@ -114,51 +119,75 @@ pub fn parse_column<'a>(
 /// being written in order and in small steps decide: the reading under which the log runs
 /// forward more often, then the one whose steps add up to less time (1 → 2 December rather
 /// than 12 January → 12 February).
-fn decide_order(parts: &[Option<Parts>]) -> Result<DateOrder, DateError> {
-    let slashed: Vec<(usize, &Parts)> = parts
+///
+/// A column that mixes two styles is reported at the first value of the rarer style, with
+/// an example of the common one: the rare values are the ones to fix. `text` gives the
+/// value at an index, for that example.
+fn decide_order<'a>(
+    parts: &[Option<Parts>],
+    text: impl Fn(usize) -> &'a str,
+) -> Result<DateOrder, DateError> {
+    let dated: Vec<(usize, &Parts)> = parts
         .iter()
         .enumerate()
         .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
         .collect();
-    if let Some((index, _)) = slashed
-        .iter()
-        .find(|(_, p)| p.year_first)
-        .filter(|_| slashed.iter().any(|(_, p)| !p.year_first))
-    {
-        return Err(DateError {
-            index: *index,
-            reason: "the column mixes year-first and year-last dates",
-        });
-    }
-    if slashed.first().is_none_or(|(_, p)| p.year_first) {
-        return Ok(DateOrder::Iso);
+    let count = |style: fn(&Parts) -> bool| dated.iter().filter(|(_, p)| style(p)).count();
+    let first = |style: fn(&Parts) -> bool| {
+        dated
+            .iter()
+            .find(|(_, p)| style(p))
+            .map_or(0, |(index, _)| *index)
+    };
+    let mixed = |common: (&str, fn(&Parts) -> bool), rare: (&str, fn(&Parts) -> bool)| {
+        let reason = format!(
+            "a {} date in a column of {} dates such as `{}`; write every date the same way",
+            rare.0,
+            common.0,
+            text(first(common.1))
+        );
+        Err(DateError::new(first(rare.1), reason))
+    };
+
+    let year_first: (&str, fn(&Parts) -> bool) = ("year-first", |p| p.year_first);
+    let year_last: (&str, fn(&Parts) -> bool) = ("year-last", |p| !p.year_first);
+    let starts_with_year = dated.first().is_none_or(|(_, p)| p.year_first);
+    match (count(year_first.1), count(year_last.1)) {
+        (_, 0) => return Ok(DateOrder::Iso),
+        (0, _) => {}
+        (a, b) if a > b || (a == b && starts_with_year) => return mixed(year_first, year_last),
+        _ => return mixed(year_last, year_first),
     }
 
-    let day_first_seen = slashed.iter().find(|(_, p)| p.first > 12);
-    let month_first_seen = slashed.iter().find(|(_, p)| p.second > 12);
-    match (day_first_seen, month_first_seen) {
-        (Some(_), Some((index, _))) => Err(DateError {
-            index: *index,
-            reason: "the column mixes day-first and month-first dates",
-        }),
-        (Some(_), None) => Ok(DateOrder::DayFirst),
-        (None, Some(_)) => Ok(DateOrder::MonthFirst),
-        (None, None) => {
-            let shape = |order| {
-                let times: Vec<i64> = slashed
-                    .iter()
-                    .filter_map(|(_, p)| to_seconds(p, order))
-                    .collect();
-                let forward = times.windows(2).filter(|w| w[1] >= w[0]).count();
-                let travelled: i64 = times.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
-                (forward, std::cmp::Reverse(travelled))
-            };
-            if shape(DateOrder::DayFirst) > shape(DateOrder::MonthFirst) {
-                Ok(DateOrder::DayFirst)
-            } else {
-                Ok(DateOrder::MonthFirst)
-            }
-        }
+    if let Some((index, _)) = dated.iter().find(|(_, p)| p.first > 12 && p.second > 12) {
+        return Err(DateError::new(
+            *index,
+            "no such day or month: neither of the first two numbers can be the month",
+        ));
+    }
+    let day_first: (&str, fn(&Parts) -> bool) = ("day-first", |p| p.first > 12);
+    let month_first: (&str, fn(&Parts) -> bool) = ("month-first", |p| p.second > 12);
+    match (count(day_first.1), count(month_first.1)) {
+        (0, 0) => {}
+        (_, 0) => return Ok(DateOrder::DayFirst),
+        (0, _) => return Ok(DateOrder::MonthFirst),
+        (a, b) if a >= b => return mixed(day_first, month_first),
+        _ => return mixed(month_first, day_first),
+    }
+
+    let shape = |order| {
+        let times: Vec<i64> = dated
+            .iter()
+            .filter_map(|(_, p)| to_seconds(p, order))
+            .collect();
+        let forward = times.windows(2).filter(|w| w[1] >= w[0]).count();
+        let travelled: i64 = times.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
+        (forward, std::cmp::Reverse(travelled))
+    };
+    if shape(DateOrder::DayFirst) > shape(DateOrder::MonthFirst) {
+        Ok(DateOrder::DayFirst)
+    } else {
+        Ok(DateOrder::MonthFirst)
     }
 }
 
@@ -304,6 +333,32 @@ mod tests {
         assert_eq!(err.index, 1);
         let err = parse(&["2010-02-30 08:26"]).unwrap_err();
         assert_eq!(err.index, 0);
+    }
+
+    #[test]
+    fn a_mixed_column_is_reported_at_its_rarer_style() {
+        let mut values = vec!["2010-12-01 08:26"; 12];
+        values[9] = "31/31/2010 08:26";
+        let err = parse(&values).unwrap_err();
+        assert_eq!(err.index, 9);
+        assert!(err.reason.contains("year-last date"), "{}", err.reason);
+        assert!(err.reason.contains("`2010-12-01 08:26`"), "{}", err.reason);
+
+        let err = parse(&["13/12/2010 08:26", "14/12/2010 08:26", "12/13/2010 08:26"]).unwrap_err();
+        assert_eq!(err.index, 2);
+        assert!(err.reason.contains("month-first date"), "{}", err.reason);
+        assert!(err.reason.contains("`13/12/2010 08:26`"), "{}", err.reason);
+    }
+
+    #[test]
+    fn a_value_with_no_month_is_reported_at_its_own_row() {
+        let err = parse(&["12/1/2010 8:26", "12/2/2010 8:26", "31/31/2010 8:26"]).unwrap_err();
+        assert_eq!(err.index, 2);
+        assert!(
+            err.reason.starts_with("no such day or month"),
+            "{}",
+            err.reason
+        );
     }
 
     #[test]

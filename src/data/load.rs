@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::dates::{self, DateOrder};
-use super::schema::{ColumnMap, Role};
+use super::delimited::{line_of_row, sniff_delimiter, to_utf8, unreadable_csv};
+use super::schema::{ColumnChoice, ColumnMap, Role};
 use crate::error::{AisleError, Result};
 
 /// What the loader found out about a file, for the user to check.
@@ -40,7 +41,7 @@ pub struct Loaded {
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Role → header name, from `--col ROLE=NAME` or the config file.
-    pub columns: BTreeMap<Role, String>,
+    pub columns: BTreeMap<Role, ColumnChoice>,
 }
 
 /// A table of the file's own columns before roles are applied.
@@ -53,18 +54,7 @@ struct RawTable {
 
 /// Reads any supported export at `path`.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
-    let io_error = |source| AisleError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut bytes = std::fs::read(path).map_err(io_error)?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut unpacked = Vec::with_capacity(bytes.len() * 6);
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_end(&mut unpacked)
-            .map_err(io_error)?;
-        bytes = unpacked;
-    }
+    let bytes = read_bytes(path)?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(AisleError::EmptyFile {
             path: path.to_path_buf(),
@@ -78,12 +68,41 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
     } else {
         read_csv(path, bytes)?
     };
-    canonicalise(path, raw, options)
+    let is_text = raw.delimiter.is_some();
+    canonicalise(path, raw, options).map_err(|mut error| {
+        // Only on failure: read the text again to say on which line the bad row is.
+        if let AisleError::BadValue { row, line, .. } = &mut error {
+            if is_text {
+                *line = read_bytes(path)
+                    .ok()
+                    .and_then(|bytes| line_of_row(&bytes, *row));
+            }
+        }
+        error
+    })
+}
+
+/// The file's bytes, unpacked if gzip-compressed.
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let io_error = |source| AisleError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(io_error)?;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    let mut unpacked = Vec::with_capacity(bytes.len() * 6);
+    flate2::read::MultiGzDecoder::new(&bytes[..])
+        .read_to_end(&mut unpacked)
+        .map_err(io_error)?;
+    Ok(unpacked)
 }
 
 fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
     let (text, encoding) = to_utf8(bytes);
     let delimiter = sniff_delimiter(&text);
+    // The text is kept only until the engine has read it, to explain a failure.
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -93,11 +112,11 @@ fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
                 .with_separator(delimiter)
                 .with_quote_char(Some(b'"')),
         )
-        .into_reader_with_file_handle(Cursor::new(text))
+        .into_reader_with_file_handle(Cursor::new(&text[..]))
         .finish()
         .map_err(|e| AisleError::Format {
             path: path.to_path_buf(),
-            message: format!("not a readable CSV file ({})", first_line(&e)),
+            message: unreadable_csv(&text, delimiter, &first_line(&e)),
         })?;
     Ok(RawTable {
         frame,
@@ -111,51 +130,6 @@ fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
 fn first_line(error: &PolarsError) -> String {
     let text = error.to_string();
     text.lines().next().unwrap_or_default().trim().to_string()
-}
-
-/// UTF-8 passes through (a BOM is dropped); anything else is read as Windows-1252, the
-/// superset of ISO-8859-1 that spreadsheet exports with `£` signs use.
-fn to_utf8(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return (rest.to_vec(), "UTF-8 with BOM");
-    }
-    if std::str::from_utf8(&bytes).is_ok() {
-        return (bytes, "UTF-8");
-    }
-    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
-    (text.into_owned().into_bytes(), "Windows-1252 / ISO-8859-1")
-}
-
-/// The candidate that splits the first lines into the same, largest number of fields.
-pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
-    let sample = &text[..text.len().min(64 * 1024)];
-    let lines: Vec<&[u8]> = sample
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .take(20)
-        .collect();
-    let count = |line: &[u8], delimiter: u8| {
-        let mut quoted = false;
-        line.iter()
-            .filter(|&&b| {
-                if b == b'"' {
-                    quoted = !quoted;
-                }
-                b == delimiter && !quoted
-            })
-            .count()
-    };
-    let mut best = (b',', 0usize, false);
-    for delimiter in [b',', b';', b'\t', b'|'] {
-        let Some(first) = lines.first() else { break };
-        let fields = count(first, delimiter);
-        let consistent = lines.iter().all(|l| count(l, delimiter) == fields);
-        let better = (consistent, fields) > (best.2, best.1);
-        if fields > 0 && better {
-            best = (delimiter, fields, consistent);
-        }
-    }
-    best.0
 }
 
 fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
@@ -367,7 +341,8 @@ fn number_column(path: &Path, column: &Column, name: &str, decimal_comma: bool) 
                     _ => {
                         return Err(AisleError::BadValue {
                             path: path.to_path_buf(),
-                            row: index + 1,
+                            row: index as u32 + 1,
+                            line: None,
                             column: name.to_string(),
                             what: "a number",
                             value: value.unwrap_or_default().to_string(),
@@ -416,7 +391,8 @@ fn timestamp_column(path: &Path, column: &Column, name: &str) -> Result<(Series,
             let (seconds, order) =
                 dates::parse_column(text.iter()).map_err(|e| AisleError::BadValue {
                     path: path.to_path_buf(),
-                    row: e.index + 1,
+                    row: e.index as u32 + 1,
+                    line: None,
                     column: name.to_string(),
                     what: "a date",
                     value: text.get(e.index).unwrap_or_default().to_string(),
@@ -433,21 +409,6 @@ fn timestamp_column(path: &Path, column: &Column, name: &str) -> Result<(Series,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sniffs_semicolons_tabs_and_pipes() {
-        assert_eq!(sniff_delimiter(b"a;b;c\n1;2,5;3\n"), b';');
-        assert_eq!(sniff_delimiter(b"a\tb\tc\n1\t2\t3\n"), b'\t');
-        assert_eq!(sniff_delimiter(b"a|b\n\"x|y\"|2\n"), b'|');
-        assert_eq!(sniff_delimiter(b"a,b,c\n\"x, y\",2,3\n"), b',');
-    }
-
-    #[test]
-    fn latin1_pound_sign_becomes_utf8() {
-        let (text, encoding) = to_utf8(b"price \xa3".to_vec());
-        assert_eq!(String::from_utf8(text).unwrap(), "price £");
-        assert!(encoding.starts_with("Windows-1252"));
-    }
 
     #[test]
     fn excel_serial_dates() {

@@ -1,9 +1,10 @@
-//! Sales logs in, clean transactions out: reading any export (`load`), naming its columns
-//! (`schema`), reading its dates (`dates`), reporting its quality (`quality`) and applying
-//! the cleaning rules (`clean`).
+//! Sales logs in, clean transactions out: reading any export (`load`, with `delimited` for
+//! CSV text), naming its columns (`schema`), reading its dates (`dates`), reporting its
+//! quality (`quality`) and applying the cleaning rules (`clean`).
 
 pub mod clean;
 pub mod dates;
+pub mod delimited;
 pub mod load;
 pub mod quality;
 pub mod schema;

@@ -122,6 +122,33 @@ pub fn normalise(name: &str) -> String {
         .collect()
 }
 
+/// Where the user named a column for a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceSource {
+    CommandLine,
+    ConfigFile,
+}
+
+/// A header name the user gave for a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnChoice {
+    pub name: String,
+    pub source: ChoiceSource,
+}
+
+impl ColumnChoice {
+    /// The choice as the user wrote it: `--col customer=client_id`, or
+    /// `customer = "client_id"` in the config file.
+    pub fn written(&self, role: Role) -> String {
+        match self.source {
+            ChoiceSource::CommandLine => format!("`--col {}={}`", role.key(), self.name),
+            ChoiceSource::ConfigFile => {
+                format!("`{} = \"{}\"` in the config file", role.key(), self.name)
+            }
+        }
+    }
+}
+
 /// Which header column (by index) plays each role.
 #[derive(Debug, Clone, Default)]
 pub struct ColumnMap {
@@ -129,13 +156,14 @@ pub struct ColumnMap {
 }
 
 impl ColumnMap {
-    /// Finds every role among `headers`. `overrides` maps a role to the exact header name
-    /// the user gave; an override that names no column is an error, as is a missing required
-    /// role.
+    /// Finds every role among `headers`. `overrides` maps a role to the header name the user
+    /// gave; an override that names no column, or a column another role already has, is an
+    /// error, as is a missing required role. A column the user gave to one role is never
+    /// given to another by its name.
     pub fn resolve(
         path: &Path,
         headers: &[String],
-        overrides: &BTreeMap<Role, String>,
+        overrides: &BTreeMap<Role, ColumnChoice>,
     ) -> Result<ColumnMap> {
         let found = || {
             headers
@@ -147,17 +175,29 @@ impl ColumnMap {
         let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
         let mut map = ColumnMap::default();
 
-        for (&role, name) in overrides {
+        let already_used = |map: &ColumnMap, role: Role, index: usize| AisleError::ColumnTaken {
+            path: path.to_path_buf(),
+            column: headers[index].clone(),
+            used_for: map.role_of(index).map_or("", Role::key),
+            role: role.key(),
+        };
+
+        for (&role, choice) in overrides {
+            let name = &choice.name;
             let index = headers
                 .iter()
                 .position(|h| h == name)
                 .or_else(|| normalised.iter().position(|h| *h == normalise(name)))
                 .ok_or_else(|| AisleError::UnknownColumn {
                     path: path.to_path_buf(),
-                    flag: role.key().to_string(),
+                    role: role.key(),
                     name: name.clone(),
+                    chosen_in: choice.source,
                     found: found(),
                 })?;
+            if map.role_of(index).is_some() {
+                return Err(already_used(&map, role, index));
+            }
             map.columns.insert(role, index);
         }
 
@@ -169,18 +209,26 @@ impl ColumnMap {
             let index = role.aliases().iter().find_map(|alias| {
                 (0..headers.len()).find(|&i| normalised[i] == *alias && !taken.contains(&i))
             });
+            let named_but_taken = || {
+                role.aliases()
+                    .iter()
+                    .find_map(|alias| (0..headers.len()).find(|&i| normalised[i] == *alias))
+            };
             match index {
                 Some(i) => {
                     map.columns.insert(role, i);
                 }
                 None if role.required() => {
+                    if let Some(i) = named_but_taken() {
+                        return Err(already_used(&map, role, i));
+                    }
                     return Err(AisleError::MissingColumn {
                         path: path.to_path_buf(),
                         role: role.label(),
                         flag: role.key(),
                         looked_for: role.aliases().join(", "),
                         found: found(),
-                    })
+                    });
                 }
                 None => {}
             }
@@ -191,13 +239,29 @@ impl ColumnMap {
     pub fn get(&self, role: Role) -> Option<usize> {
         self.columns.get(&role).copied()
     }
+
+    /// The role a column already plays, if any.
+    pub fn role_of(&self, index: usize) -> Option<Role> {
+        self.columns
+            .iter()
+            .find(|(_, &i)| i == index)
+            .map(|(&role, _)| role)
+    }
 }
 
-/// Parses `ROLE=NAME` pairs from the command line or the config file.
+/// Parses `ROLE=NAME` pairs from the command line (`--col`).
 pub fn parse_overrides<'a>(
     pairs: impl IntoIterator<Item = &'a str>,
-) -> Result<BTreeMap<Role, String>> {
-    let mut overrides = BTreeMap::new();
+) -> Result<BTreeMap<Role, ColumnChoice>> {
+    parse_overrides_from(pairs, ChoiceSource::CommandLine)
+}
+
+/// Parses `ROLE=NAME` pairs; a role given twice is an error, not a silent last-wins.
+pub fn parse_overrides_from<'a>(
+    pairs: impl IntoIterator<Item = &'a str>,
+    source: ChoiceSource,
+) -> Result<BTreeMap<Role, ColumnChoice>> {
+    let mut overrides: BTreeMap<Role, ColumnChoice> = BTreeMap::new();
     for pair in pairs {
         let (key, name) = pair.split_once('=').ok_or_else(|| {
             AisleError::Parameter(format!(
@@ -211,7 +275,19 @@ pub fn parse_overrides<'a>(
                 roles.join(", ")
             ))
         })?;
-        overrides.insert(role, name.trim().to_string());
+        let choice = ColumnChoice {
+            name: name.trim().to_string(),
+            source,
+        };
+        if let Some(earlier) = overrides.get(&role) {
+            return Err(AisleError::Parameter(format!(
+                "{} and {} both name the {} column; give each role once",
+                earlier.written(role),
+                choice.written(role),
+                role.key()
+            )));
+        }
+        overrides.insert(role, choice);
     }
     Ok(overrides)
 }
@@ -258,5 +334,63 @@ mod tests {
         let map = ColumnMap::resolve(Path::new("x.csv"), &h, &overrides).unwrap();
         assert_eq!(map.get(Role::Timestamp), Some(3));
         assert_eq!(map.get(Role::Customer), Some(5));
+    }
+
+    #[test]
+    fn a_role_given_twice_is_refused() {
+        let err = parse_overrides(["customer=A", "customer=B"]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`--col customer=A` and `--col customer=B` both name the customer"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_column_taken_by_an_override_is_named() {
+        let h = headers(&[
+            "InvoiceNo",
+            "StockCode",
+            "Quantity",
+            "InvoiceDate",
+            "UnitPrice",
+            "CustomerID",
+            "Country",
+        ]);
+        let overrides = parse_overrides(["invoice=StockCode"]).unwrap();
+        let err = ColumnMap::resolve(Path::new("x.csv"), &h, &overrides).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "`StockCode` is already used for invoice; name another column for stock_code \
+                 with --col"
+            ),
+            "{text}"
+        );
+
+        let overrides = parse_overrides(["invoice=InvoiceNo", "customer=InvoiceNo"]).unwrap();
+        let err = ColumnMap::resolve(Path::new("x.csv"), &h, &overrides).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`InvoiceNo` is already used for invoice"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_column_given_to_one_role_is_not_taken_by_another() {
+        let h = headers(&[
+            "InvoiceNo",
+            "StockCode",
+            "Quantity",
+            "InvoiceDate",
+            "UnitPrice",
+            "CustomerID",
+            "Country",
+        ]);
+        let overrides = parse_overrides(["customer=Country"]).unwrap();
+        let map = ColumnMap::resolve(Path::new("x.csv"), &h, &overrides).unwrap();
+        assert_eq!(map.get(Role::Customer), Some(6));
+        assert_eq!(map.get(Role::Country), None);
     }
 }

@@ -12,7 +12,11 @@ use serde::Serialize;
 use super::silhouette::Distances;
 use crate::error::{AisleError, Result};
 
+/// The Ks whose silhouettes are compared when K is not given.
 pub const K_RANGE: std::ops::RangeInclusive<usize> = 2..=12;
+/// The largest K a user may ask for: beyond it K-Means runs for minutes and the segments
+/// are too small to rank products by.
+pub const MAX_K: usize = 50;
 const RUNS: usize = 10;
 const MAX_ITERATIONS: u64 = 300;
 
@@ -70,7 +74,7 @@ pub fn kmeans(points: &Array2<f64>, k: usize, seed: u64) -> Result<Segmentation>
         return Err(AisleError::KTooLarge {
             k,
             customers: points.nrows(),
-            max: points.nrows().min(*K_RANGE.end()).max(2),
+            max: points.nrows().clamp(2, MAX_K),
         });
     }
     let rng = Xoshiro256Plus::seed_from_u64(seed.wrapping_add(k as u64));

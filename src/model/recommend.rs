@@ -241,25 +241,26 @@ pub fn knn_list(
         .collect()
 }
 
-/// Items on both lists, by the sum of their two ranks (then KNN rank); score is the
-/// reciprocal-rank sum 1/knn + 1/kmeans.
+/// Items on both lists, scored by the reciprocal-rank sum 1/KNN rank + 1/K-Means rank and
+/// ordered by that score, highest first, so that rank and score always agree; ties by the
+/// better KNN rank, then by stock code (item id order).
 pub fn agreed_list(knn: &[Recommendation], kmeans: &[Recommendation]) -> Vec<Recommendation> {
-    let mut both: Vec<(u32, u32, u32)> = knn
+    let mut both: Vec<(u32, u32, u32, f64)> = knn
         .iter()
         .filter_map(|a| {
-            kmeans
-                .iter()
-                .find(|b| b.item == a.item)
-                .map(|b| (a.item, a.rank, b.rank))
+            kmeans.iter().find(|b| b.item == a.item).map(|b| {
+                let score = 1.0 / a.rank as f64 + 1.0 / b.rank as f64;
+                (a.item, a.rank, b.rank, score)
+            })
         })
         .collect();
-    both.sort_by_key(|&(item, k, m)| (k + m, k, item));
+    both.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
     both.into_iter()
         .enumerate()
-        .map(|(i, (item, knn_rank, kmeans_rank))| Recommendation {
+        .map(|(i, (item, knn_rank, kmeans_rank, score))| Recommendation {
             item,
             rank: i as u32 + 1,
-            score: 1.0 / knn_rank as f64 + 1.0 / kmeans_rank as f64,
+            score,
             reason: Reason::Both {
                 knn_rank,
                 kmeans_rank,
@@ -297,5 +298,47 @@ pub fn agreement(lists: &[CustomerRecommendations]) -> Agreement {
         customers_with_agreement: with as f64 / n.max(1) as f64,
         mean_jaccard: jaccard / n.max(1) as f64,
         customers: n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[u32]) -> Vec<Recommendation> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, &item)| Recommendation {
+                item,
+                rank: i as u32 + 1,
+                score: 1.0,
+                reason: Reason::Neighbours { buyers: 1, of: 1 },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn agreed_items_are_ranked_by_their_score() {
+        // Item 7 is KNN #1 and K-Means #10 (score 1.1), item 8 #3 and #4 (0.583), item 9 #5
+        // and #3 (0.533). By the sum of ranks the order would be 8 (7), 9 (8), 7 (11).
+        let knn = list(&[7, 1, 8, 2, 9]);
+        let kmeans = list(&[3, 4, 9, 8, 5, 6, 10, 11, 12, 7]);
+        let both = agreed_list(&knn, &kmeans);
+        let items: Vec<u32> = both.iter().map(|r| r.item).collect();
+        assert_eq!(items, vec![7, 8, 9]);
+        assert_eq!(
+            both.iter().map(|r| r.rank).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+        assert!(both.windows(2).all(|w| w[0].score >= w[1].score));
+        assert!((both[0].score - 1.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn equal_scores_go_to_the_better_knn_rank_then_the_stock_code() {
+        // 1/1 + 1/2 for both items 5 and 6; item 5 is KNN #2, item 6 KNN #1.
+        let both = agreed_list(&list(&[6, 5]), &list(&[5, 6]));
+        assert_eq!(both.iter().map(|r| r.item).collect::<Vec<_>>(), vec![6, 5]);
     }
 }
