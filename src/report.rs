@@ -60,7 +60,17 @@ pub fn json_report(analysis: &Analysis) -> Value {
         .collect();
     let sizes = m.segmentation.sizes();
     let labels = segment_labels(analysis);
-    let assigned = (0..m.k).map(|c| m.segments.iter().filter(|&&s| s == c).count());
+    let clusters: Vec<Value> = (0..m.k)
+        .map(|id| {
+            json!({
+                "id": id,
+                "size": sizes[id],
+                "with_outliers": m.segments.iter().filter(|&&s| s == id).count(),
+                "label": labels[id],
+                "profile": m.profiles[id].means,
+            })
+        })
+        .collect();
     let correlation: Vec<Vec<Value>> = m
         .correlation
         .outer_iter()
@@ -112,10 +122,7 @@ pub fn json_report(analysis: &Analysis) -> Value {
         "silhouette": m.silhouette(),
         "silhouette_sample": m.silhouette_sample(),
         "k": m.k,
-        "clusters": sizes.iter().zip(assigned).zip(labels).enumerate().map(|(id, ((size, with_outliers), label))| json!({
-            "id": id, "size": size, "with_outliers": with_outliers, "label": label,
-            "profile": m.profiles[id].means,
-        })).collect::<Vec<_>>(),
+        "clusters": clusters,
         "agreement": m.agreement,
         "params": m.params,
         "seed": m.params.seed,
