@@ -125,6 +125,18 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_parses_and_states_the_defaults() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("## Config file").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let example = &section[start..start + section[start..].find("```").unwrap()];
+        let config = Config::parse(example).unwrap();
+        assert_eq!(config.params, Params::default());
+        assert_eq!(config.cleaning, CleaningRules::default());
+        assert_eq!(config.columns["customer"], "client_id");
+    }
+
+    #[test]
     fn an_unknown_key_is_named_with_the_valid_ones() {
         let error = Config::parse("[params]\nk = 3\nneighbors = 20\n").unwrap_err();
         assert!(

@@ -48,7 +48,10 @@ pub enum AisleError {
         found: String,
     },
 
-    #[error("`{path}`: `{column}` is already used for {used_for}; name another column for {role} with --col")]
+    #[error(
+        "`{path}`: `{column}` is already used for {used_for}; name another column for {role} \
+         with --col"
+    )]
     ColumnTaken {
         path: PathBuf,
         column: String,

@@ -286,8 +286,8 @@ fn run(cli: Cli) -> Result<()> {
             let written = export::write_rows(&rows, &output, Some(&file), force)?;
             eprintln!(
                 "wrote {} rows for {} customers to {}",
-                rows.len(),
-                analysis.prepared.features.len(),
+                report::thousands(rows.len()),
+                report::thousands(analysis.prepared.features.len()),
                 written.display()
             );
             Ok(())

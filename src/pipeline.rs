@@ -249,7 +249,7 @@ fn log_load(report: &LoadReport) {
             .delimiter
             .map_or("none".to_string(), |d| format!("{d:?}")),
         report.date_order.label(),
-        report.rows,
+        crate::report::thousands(report.rows),
         columns.join(", ")
     );
 }

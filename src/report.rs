@@ -3,10 +3,13 @@
 
 use std::fmt::Write;
 
+use ndarray::Axis;
 use serde_json::{json, Value};
 use textplots::{Chart, Plot, Shape};
 
+use crate::data::clean::CANCELLATIONS_KEPT;
 use crate::features::FEATURE_NAMES;
+use crate::model::cluster;
 use crate::model::evaluate::{Evaluation, Recommender};
 use crate::model::metrics::ItemPrecision;
 use crate::model::split::Period;
@@ -30,6 +33,17 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// Each segment's plain-language label, from its feature means against all inliers'.
+fn segment_labels(analysis: &Analysis) -> Vec<String> {
+    let m = &analysis.model;
+    let inliers = analysis
+        .prepared
+        .features
+        .values
+        .select(Axis(0), &m.inliers);
+    cluster::describe_all(&inliers, &m.profiles)
+}
+
 pub fn json_report(analysis: &Analysis) -> Value {
     let p = &analysis.prepared;
     let m = &analysis.model;
@@ -45,7 +59,18 @@ pub fn json_report(analysis: &Analysis) -> Value {
         .map(|(stage, ms)| (stage.key().to_string(), json!((ms * 10.0).round() / 10.0)))
         .collect();
     let sizes = m.segmentation.sizes();
-    let assigned = (0..m.k).map(|c| m.segments.iter().filter(|&&s| s == c).count());
+    let labels = segment_labels(analysis);
+    let clusters: Vec<Value> = (0..m.k)
+        .map(|id| {
+            json!({
+                "id": id,
+                "size": sizes[id],
+                "with_outliers": m.segments.iter().filter(|&&s| s == id).count(),
+                "label": labels[id],
+                "profile": m.profiles[id].means,
+            })
+        })
+        .collect();
     let correlation: Vec<Vec<Value>> = m
         .correlation
         .outer_iter()
@@ -97,10 +122,7 @@ pub fn json_report(analysis: &Analysis) -> Value {
         "silhouette": m.silhouette(),
         "silhouette_sample": m.silhouette_sample(),
         "k": m.k,
-        "clusters": sizes.iter().zip(assigned).enumerate().map(|(id, (size, with_outliers))| json!({
-            "id": id, "size": size, "with_outliers": with_outliers,
-            "profile": m.profiles[id].means,
-        })).collect::<Vec<_>>(),
+        "clusters": clusters,
         "agreement": m.agreement,
         "params": m.params,
         "seed": m.params.seed,
@@ -167,7 +189,13 @@ pub fn text_report(analysis: &Analysis) -> String {
         "Cleaning                                  rows removed"
     );
     for rule in &p.cleaned.rules {
-        let _ = writeln!(out, "  {:<40} {:>10}", rule.rule, thousands(rule.removed));
+        // Cancellations are flagged, not removed: the column shows how many were kept.
+        let count = if rule.rule == CANCELLATIONS_KEPT {
+            format!("{} kept", thousands(p.cleaned.cancellations_kept))
+        } else {
+            thousands(rule.removed)
+        };
+        let _ = writeln!(out, "  {:<40} {:>10}", rule.rule, count);
     }
     let _ = writeln!(
         out,
@@ -182,7 +210,7 @@ pub fn text_report(analysis: &Analysis) -> String {
         "Customers: {} with features, {} outliers ({:.0} %, isolation forest, seed {}), {} segmented\n",
         thousands(p.features.len()),
         thousands(m.outliers.count()),
-        m.params.outlier_share * 100.0,
+        m.outliers.count() as f64 * 100.0 / p.features.len().max(1) as f64,
         m.params.seed,
         thousands(m.inliers.len())
     );
@@ -202,9 +230,9 @@ pub fn text_report(analysis: &Analysis) -> String {
     out.push_str(&chart(&points, 1.0, cumulative.len() as f32, 0.0, 1.0));
 
     let scores = m.silhouette();
-    let sample = m
-        .silhouette_sample()
-        .map_or(String::new(), |n| format!(" (on a seeded sample of {n})"));
+    let sample = m.silhouette_sample().map_or(String::new(), |n| {
+        format!(" (on a seeded sample of {})", thousands(n))
+    });
     let chosen = if m.params.k.is_some() {
         "forced"
     } else {
@@ -240,13 +268,15 @@ pub fn text_report(analysis: &Analysis) -> String {
 
     let _ = writeln!(out, "\nSegments (K = {})", m.k);
     let total = m.inliers.len().max(1);
+    let labels = segment_labels(analysis);
     for (id, size) in m.segmentation.sizes().iter().enumerate() {
         let bar = "█".repeat((size * 40).div_ceil(total));
         let _ = writeln!(
             out,
-            "  {id:>2} {:>7} {:>5.1} % {bar}",
+            "  {id:>2} {:>7} {:>5.1} % {bar:<40} {}",
             thousands(*size),
-            *size as f64 * 100.0 / total as f64
+            *size as f64 * 100.0 / total as f64,
+            labels[id]
         );
     }
 

@@ -269,6 +269,8 @@ fn report_text_shows_the_cleaning_table() {
     assert!(text.starts_with("aisle report: "), "{text}");
     assert!(text.contains("Cleaning                                  rows removed"));
     let report = report_json();
+    let kept = at(&report, "cancellations_kept").as_u64().unwrap() as usize;
+    assert!(kept > 0);
     for rule in at(&report, "cleaning").as_array().unwrap() {
         let name = rule["rule"].as_str().unwrap();
         let removed = rule["removed"].as_u64().unwrap() as usize;
@@ -276,11 +278,13 @@ fn report_text_shows_the_cleaning_table() {
             .lines()
             .find(|line| line.trim_start().starts_with(name))
             .unwrap_or_else(|| panic!("no row for `{name}` in\n{text}"));
-        assert!(
-            row.trim_end()
-                .ends_with(&format!(" {}", thousands(removed))),
-            "{row}"
-        );
+        // Cancellations are kept, so their row counts what was kept.
+        let count = if name == "cancellations (kept)" {
+            format!(" {kept} kept")
+        } else {
+            format!(" {}", thousands(removed))
+        };
+        assert!(row.trim_end().ends_with(&count), "{row}");
     }
     let clean = at(&report, "rows.clean").as_u64().unwrap() as usize;
     assert!(text.contains(&format!("{} rows left", thousands(clean))));
@@ -447,7 +451,7 @@ fn log_records_the_stages_the_file_and_k() {
         "{log}"
     );
     assert!(
-        log.contains("5017 rows; columns invoice=InvoiceNo"),
+        log.contains("5,017 rows; columns invoice=InvoiceNo"),
         "{log}"
     );
     assert!(log.contains("K = 3 (forced);"), "{log}");
@@ -463,4 +467,67 @@ fn log_records_the_stages_the_file_and_k() {
         log.contains("ERROR aisle: invalid setting: K = 500"),
         "{log}"
     );
+}
+
+#[test]
+fn segments_have_labels_in_the_text_and_the_json() {
+    let report = report_json();
+    let labels: Vec<&str> = at(&report, "clusters")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.iter().all(|l| !l.is_empty()), "{labels:?}");
+    let distinct: BTreeSet<&&str> = labels.iter().collect();
+    assert_eq!(distinct.len(), labels.len(), "{labels:?}");
+
+    let text = stdout(&aisle(&["report", &sample()]));
+    let segments = text
+        .split("\nSegments (K = ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no segments in\n{text}"));
+    for (id, label) in labels.iter().enumerate() {
+        let line = segments
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no segment {id} in\n{segments}"));
+        assert!(line.trim_end().ends_with(label), "{line}");
+    }
+}
+
+#[test]
+fn the_outlier_share_shown_is_the_share_flagged() {
+    // Invoices of three customers: 5 % of 3 rounds to no outlier at all.
+    let folder = TempDir::new().unwrap();
+    let path = common::Records::sample(40).write(&folder.path().join("three.csv"), ',');
+    let output = aisle(&["report", path.to_str().unwrap()]);
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(text.contains(" 0 outliers (0 %, "), "{text}");
+}
+
+#[test]
+fn descriptions_carry_no_padding_and_counts_have_separators() {
+    let folder = TempDir::new().unwrap();
+    let output = folder.path().join("recs.csv");
+    let result = aisle(&["recommend", &sample(), "-o", output.to_str().unwrap()]);
+    assert_success(&result);
+    let lines = read_csv(&output);
+    assert!(lines.iter().all(|l| l.description == l.description.trim()));
+    assert!(lines
+        .iter()
+        .any(|l| l.description == "PAPER CHAIN KIT 50'S CHRISTMAS"));
+
+    let customers = customers_with_features().len();
+    assert!(
+        common::stderr(&result).starts_with(&format!(
+            "wrote {} rows for {} customers",
+            thousands(lines.len()),
+            thousands(customers)
+        )),
+        "{}",
+        common::stderr(&result)
+    );
+    assert!(lines.len() > 999);
 }

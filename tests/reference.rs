@@ -110,6 +110,43 @@ fn every_customer_with_a_clean_row_has_features() {
 }
 
 #[test]
+fn customer_ids_without_a_clean_row_get_no_features() {
+    let prepared = &analysis().prepared;
+    assert_eq!(prepared.quality.customers, 4_372);
+    assert_eq!(prepared.features.len(), 4_362);
+}
+
+#[test]
+fn average_days_between_purchases_counts_lines_in_file_order() {
+    // 12347's 182 clean lines run from 2010-12-07 to 2011-12-07 (365 days) over 7 invoices:
+    // the mean gap between consecutive lines, not between invoices.
+    assert_near(
+        feature("12347", "average days between purchases"),
+        365.0 / 181.0,
+        1e-9,
+        "average days between purchases",
+    );
+}
+
+#[test]
+fn customers_with_only_cancellations_get_no_knn_list() {
+    let analysis = analysis();
+    let purchases = &analysis.prepared.purchases;
+    let lists = &analysis.model.recommendations;
+    let only_cancelled: Vec<usize> = (0..lists.len())
+        .filter(|&c| purchases.bought(c).next().is_none())
+        .collect();
+    assert_eq!(only_cancelled.len(), 28);
+    for &customer in &only_cancelled {
+        assert!(lists[customer].knn.is_empty());
+        assert!(lists[customer].both.is_empty());
+        assert!(!lists[customer].kmeans.is_empty());
+    }
+    let without_knn = lists.iter().filter(|l| l.knn.is_empty()).count();
+    assert_eq!(without_knn, 28);
+}
+
+#[test]
 fn customer_12347_as_published() {
     assert_eq!(feature("12347", "days since last purchase"), 2.0);
     assert_eq!(feature("12347", "transactions"), 7.0);

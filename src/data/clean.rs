@@ -12,6 +12,9 @@ use crate::error::Result;
 /// Descriptions of lines that are services, not products.
 pub const SERVICE_DESCRIPTIONS: [&str; 2] = ["Next Day Carriage", "High Resolution Image"];
 
+/// The name of the cleaning step that flags cancellations and keeps them: it removes no rows.
+pub const CANCELLATIONS_KEPT: &str = "cancellations (kept)";
+
 /// Which rules run; every one is on by default and can be switched off in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -92,7 +95,7 @@ pub fn clean(raw: &DataFrame, rules: &CleaningRules) -> Result<Cleaned> {
 
     let cancellations_kept = count_cancellations(&frame)?;
     counts.push(RuleCount {
-        rule: "cancellations (kept)".to_string(),
+        rule: CANCELLATIONS_KEPT.to_string(),
         removed: 0,
     });
 

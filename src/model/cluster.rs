@@ -170,8 +170,23 @@ pub fn profiles(features: &Array2<f64>, labels: &[usize], k: usize) -> Vec<Profi
         .collect()
 }
 
+/// Every segment's label ([`describe`]) against the mean and spread of `inliers`, the
+/// features of the customers the segments were fitted on.
+pub fn describe_all(inliers: &Array2<f64>, profiles: &[Profile]) -> Vec<String> {
+    let mean = inliers
+        .mean_axis(Axis(0))
+        .map_or_else(|| vec![0.0; inliers.ncols()], |m| m.to_vec());
+    let sd = inliers.std_axis(Axis(0), 0.0).to_vec();
+    profiles
+        .iter()
+        .map(|p| describe(&p.means, &mean, &sd))
+        .collect()
+}
+
 /// A short plain-language label for a segment, from how far its feature means stand from
-/// the overall mean (in overall standard deviations): "recent, frequent, high spend".
+/// the overall mean (in overall standard deviations): "recent, frequent, high spend". A
+/// segment where no trait stands out far enough gets its strongest trait in a milder word,
+/// "average, a little more recent", so that segments keep distinct labels.
 pub fn describe(profile: &[f64], overall_mean: &[f64], overall_sd: &[f64]) -> String {
     use crate::features::{IS_HOME, RECENCY, TOTAL_SPEND, TRANSACTIONS};
     const CANCELLATION_RATE: usize = 11;
@@ -185,28 +200,102 @@ pub fn describe(profile: &[f64], overall_mean: &[f64], overall_sd: &[f64]) -> St
             0.0
         }
     };
-    let mut traits: Vec<(f64, &str)> = Vec::new();
-    let mut consider = |strength: f64, threshold: f64, high: &'static str, low: &'static str| {
-        if strength >= threshold {
-            traits.push((strength, high));
-        } else if strength <= -threshold {
-            traits.push((-strength, low));
-        }
-    };
-    consider(z(RECENCY), 0.4, "lapsed", "recent");
-    consider(z(TRANSACTIONS), 0.4, "frequent", "occasional");
-    consider(z(TOTAL_SPEND), 0.4, "high spend", "low spend");
-    consider(z(UNIQUE_PRODUCTS), 0.5, "broad baskets", "narrow baskets");
-    consider(z(CANCELLATION_RATE), 0.5, "returns often", "rarely returns");
-    consider(z(TREND), 0.5, "growing", "shrinking");
+    // Feature, threshold, then words for high and low: strong, and mild.
+    let traits = [
+        (
+            RECENCY,
+            0.4,
+            ["lapsed", "recent"],
+            ["a little less recent", "a little more recent"],
+        ),
+        (
+            TRANSACTIONS,
+            0.4,
+            ["frequent", "occasional"],
+            ["a little more frequent", "a little less frequent"],
+        ),
+        (
+            TOTAL_SPEND,
+            0.4,
+            ["high spend", "low spend"],
+            ["spending a little more", "spending a little less"],
+        ),
+        (
+            UNIQUE_PRODUCTS,
+            0.5,
+            ["broad baskets", "narrow baskets"],
+            ["slightly broader baskets", "slightly narrower baskets"],
+        ),
+        (
+            CANCELLATION_RATE,
+            0.5,
+            ["returns often", "rarely returns"],
+            ["returns a little more", "returns a little less"],
+        ),
+        (
+            TREND,
+            0.5,
+            ["growing", "shrinking"],
+            ["growing a little", "shrinking a little"],
+        ),
+    ];
+    let word = |words: [&'static str; 2], strength: f64| words[usize::from(strength < 0.0)];
+
+    let mut strong: Vec<(f64, &str)> = traits
+        .iter()
+        .map(|&(feature, threshold, words, _)| (z(feature), threshold, words))
+        .filter(|&(strength, threshold, _)| strength.abs() >= threshold)
+        .map(|(strength, _, words)| (strength.abs(), word(words, strength)))
+        .collect();
     if profile[IS_HOME] < 0.5 {
-        traits.push((1.0, "abroad"));
+        strong.push((1.0, "abroad"));
     }
-    traits.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let words: Vec<&str> = traits.iter().take(3).map(|t| t.1).collect();
-    if words.is_empty() {
-        "typical customers".to_string()
-    } else {
-        words.join(", ")
+    strong.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if !strong.is_empty() {
+        let words: Vec<&str> = strong.iter().take(3).map(|t| t.1).collect();
+        return words.join(", ");
+    }
+
+    // Nothing passes its threshold: the trait nearest to its threshold, said mildly.
+    let mild = traits
+        .iter()
+        .map(|&(feature, threshold, _, words)| (z(feature), z(feature).abs() / threshold, words))
+        .filter(|&(_, closeness, _)| closeness > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match mild {
+        Some((strength, _, words)) => format!("average, {}", word(words, strength)),
+        None => "typical customers".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{FEATURE_NAMES, IS_HOME, RECENCY, TOTAL_SPEND};
+
+    fn profile(changes: &[(usize, f64)]) -> Vec<f64> {
+        let mut means = vec![0.0; FEATURE_NAMES.len()];
+        means[IS_HOME] = 1.0;
+        for &(feature, value) in changes {
+            means[feature] = value;
+        }
+        means
+    }
+
+    #[test]
+    fn strong_traits_are_named_strongest_first() {
+        let (mean, sd) = (profile(&[]), vec![1.0; FEATURE_NAMES.len()]);
+        let label = describe(&profile(&[(RECENCY, -0.5), (TOTAL_SPEND, 2.0)]), &mean, &sd);
+        assert_eq!(label, "high spend, recent");
+    }
+
+    #[test]
+    fn segments_near_the_mean_get_their_strongest_trait_mildly() {
+        let (mean, sd) = (profile(&[]), vec![1.0; FEATURE_NAMES.len()]);
+        let recent = describe(&profile(&[(RECENCY, -0.3), (TOTAL_SPEND, 0.1)]), &mean, &sd);
+        assert_eq!(recent, "average, a little more recent");
+        let spending = describe(&profile(&[(RECENCY, 0.1), (TOTAL_SPEND, -0.2)]), &mean, &sd);
+        assert_eq!(spending, "average, spending a little less");
+        assert_eq!(describe(&profile(&[]), &mean, &sd), "typical customers");
     }
 }

@@ -38,9 +38,11 @@ pub struct Purchases {
 
 impl Purchases {
     pub fn from_clean(clean: &DataFrame, features: &CustomerFeatures) -> Result<Purchases> {
+        // Exports pad some descriptions with spaces (`PAPER CHAIN KIT 50'S CHRISTMAS `).
         let catalogue = clean
             .clone()
             .lazy()
+            .with_column(col("description").str().strip_chars(lit(Null {})))
             .group_by([col("stock_code"), col("description")])
             .agg([len().alias("n")])
             .sort_by_exprs(
