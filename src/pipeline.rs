@@ -299,6 +299,12 @@ pub struct Model {
     /// Segment of every customer; outliers get their nearest segment.
     pub segments: Arc<Vec<usize>>,
     pub profiles: Arc<Vec<Profile>>,
+    /// Mean and standard deviation of each feature over the inliers, which profiles are
+    /// read against.
+    pub inlier_mean: Arc<Vec<f64>>,
+    pub inlier_sd: Arc<Vec<f64>>,
+    /// Each segment's plain-language label.
+    pub labels: Arc<Vec<String>>,
     /// Silhouette of each sampled inlier under the chosen K, grouped by segment, descending.
     pub segment_silhouettes: Arc<Vec<Vec<f64>>>,
     pub neighbours: Arc<Vec<Vec<Neighbour>>>,
@@ -379,6 +385,10 @@ pub fn fit(
         })?,
     };
 
+    let inlier_mean: Vec<f64> = inlier_features
+        .mean_axis(Axis(0))
+        .map_or_else(|| vec![0.0; inlier_features.ncols()], |m| m.to_vec());
+    let inlier_sd = inlier_features.std_axis(Axis(0), 0.0).to_vec();
     let (k, segmentation, segments, profiles, segment_silhouettes) =
         timings.time(Stage::Segment, observer, || {
             let scores: Vec<SilhouetteScore> = sweep.iter().map(|(s, _)| *s).collect();
@@ -460,7 +470,10 @@ pub fn fit(
         k,
         segmentation,
         segments,
+        labels: Arc::new(cluster::describe_all(&profiles, &inlier_mean, &inlier_sd)),
         profiles,
+        inlier_mean: Arc::new(inlier_mean),
+        inlier_sd: Arc::new(inlier_sd),
         segment_silhouettes,
         neighbours,
         recommendations,

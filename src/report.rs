@@ -3,13 +3,11 @@
 
 use std::fmt::Write;
 
-use ndarray::Axis;
 use serde_json::{json, Value};
 use textplots::{Chart, Plot, Shape};
 
 use crate::data::clean::CANCELLATIONS_KEPT;
 use crate::features::FEATURE_NAMES;
-use crate::model::cluster;
 use crate::model::evaluate::{Evaluation, Recommender};
 use crate::model::metrics::ItemPrecision;
 use crate::model::split::Period;
@@ -35,13 +33,7 @@ pub fn thousands(n: usize) -> String {
 
 /// Each segment's plain-language label, from its feature means against all inliers'.
 fn segment_labels(analysis: &Analysis) -> Vec<String> {
-    let m = &analysis.model;
-    let inliers = analysis
-        .prepared
-        .features
-        .values
-        .select(Axis(0), &m.inliers);
-    cluster::describe_all(&inliers, &m.profiles)
+    analysis.model.labels.to_vec()
 }
 
 pub fn json_report(analysis: &Analysis) -> Value {

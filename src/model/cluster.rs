@@ -170,16 +170,12 @@ pub fn profiles(features: &Array2<f64>, labels: &[usize], k: usize) -> Vec<Profi
         .collect()
 }
 
-/// Every segment's label ([`describe`]) against the mean and spread of `inliers`, the
-/// features of the customers the segments were fitted on.
-pub fn describe_all(inliers: &Array2<f64>, profiles: &[Profile]) -> Vec<String> {
-    let mean = inliers
-        .mean_axis(Axis(0))
-        .map_or_else(|| vec![0.0; inliers.ncols()], |m| m.to_vec());
-    let sd = inliers.std_axis(Axis(0), 0.0).to_vec();
+/// Every segment's label ([`describe`]) against the mean and spread of the customers the
+/// segments were fitted on.
+pub fn describe_all(profiles: &[Profile], mean: &[f64], sd: &[f64]) -> Vec<String> {
     profiles
         .iter()
-        .map(|p| describe(&p.means, &mean, &sd))
+        .map(|p| describe(&p.means, mean, sd))
         .collect()
 }
 

@@ -149,7 +149,7 @@ fn draw_body(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
         _ => match &app.model {
             Some(model) => match app.tab {
                 Tab::Correlation => tabs::correlation::draw(model, app.cell, theme, frame, area),
-                Tab::Clusters => tabs::clusters::draw(prepared, model, theme, frame, area),
+                Tab::Clusters => tabs::clusters::draw(model, theme, frame, area),
                 Tab::Silhouette => tabs::silhouette::draw(model, theme, frame, area),
                 Tab::Customers => tabs::customers::draw(app, prepared, model, theme, frame, area),
                 Tab::Evaluation => {

@@ -1,7 +1,6 @@
 //! Clusters: customers per segment as bars with counts and shares, a plain-language label
 //! per segment, and each segment's feature means against the overall mean.
 
-use ndarray::Axis;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -9,18 +8,12 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::features::{FEATURE_NAMES, FEATURE_SHORT};
-use crate::model::cluster::describe;
-use crate::pipeline::{Model, Prepared};
+use crate::pipeline::Model;
 use crate::report::thousands;
 use crate::tui::widgets::{bar, fit, Theme};
 
-pub fn draw(prepared: &Prepared, model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
-    let inliers = prepared.features.values.select(Axis(0), &model.inliers);
-    let mean = inliers
-        .mean_axis(Axis(0))
-        .map(|m| m.to_vec())
-        .unwrap_or_default();
-    let sd = inliers.std_axis(Axis(0), 0.0).to_vec();
+pub fn draw(model: &Model, theme: Theme, frame: &mut Frame, area: Rect) {
+    let (mean, sd) = (model.inlier_mean.as_slice(), model.inlier_sd.as_slice());
     if mean.is_empty() {
         return;
     }
@@ -29,22 +22,16 @@ pub fn draw(prepared: &Prepared, model: &Model, theme: Theme, frame: &mut Frame,
     let [bars_area, profile_area] =
         Layout::vertical([Constraint::Length(bars_height), Constraint::Min(0)]).areas(area);
     frame.render_widget(
-        Paragraph::new(size_bars(model, &mean, &sd, theme, bars_area)),
+        Paragraph::new(size_bars(model, theme, bars_area)),
         bars_area,
     );
     frame.render_widget(
-        Paragraph::new(profile_table(model, &mean, &sd, theme, profile_area)),
+        Paragraph::new(profile_table(model, mean, sd, theme, profile_area)),
         profile_area,
     );
 }
 
-fn size_bars(
-    model: &Model,
-    mean: &[f64],
-    sd: &[f64],
-    theme: Theme,
-    area: Rect,
-) -> Vec<Line<'static>> {
+fn size_bars(model: &Model, theme: Theme, area: Rect) -> Vec<Line<'static>> {
     let sizes = model.segmentation.sizes();
     let total = sizes.iter().sum::<usize>().max(1);
     let largest = sizes.iter().copied().max().unwrap_or(1) as f64;
@@ -60,7 +47,7 @@ fn size_bars(
         theme.accent(),
     )];
     for (segment, &size) in sizes.iter().enumerate() {
-        let label = describe(&model.profiles[segment].means, mean, sd);
+        let label = &model.labels[segment];
         lines.push(Line::from(vec![
             Span::raw(format!(
                 " {segment:>2} {:>7} {:>5.1}% ",
@@ -71,7 +58,7 @@ fn size_bars(
                 format!("{:<bar_width$}", bar(size as f64, largest, bar_width)),
                 theme.bar(),
             ),
-            Span::raw(format!(" {}", fit(&label, label_width))),
+            Span::raw(format!(" {}", fit(label, label_width))),
         ]));
     }
     lines
