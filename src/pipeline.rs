@@ -292,8 +292,8 @@ pub struct Model {
     /// Positions of the inliers, who are clustered.
     pub inliers: Arc<Vec<usize>>,
     pub distances: Arc<Distances>,
-    /// Every K of the sweep with its mean silhouette and fitted segmentation.
-    pub sweep: Arc<Vec<(SilhouetteScore, Segmentation)>>,
+    /// Every K of the sweep with its mean silhouette.
+    pub sweep: Arc<Vec<SilhouetteScore>>,
     pub k: usize,
     pub segmentation: Arc<Segmentation>,
     /// Segment of every customer; outliers get their nearest segment.
@@ -315,7 +315,7 @@ pub struct Model {
 
 impl Model {
     pub fn silhouette(&self) -> Vec<SilhouetteScore> {
-        self.sweep.iter().map(|(s, _)| *s).collect()
+        self.sweep.to_vec()
     }
 
     pub fn silhouette_sample(&self) -> Option<usize> {
@@ -391,15 +391,11 @@ pub fn fit(
     let inlier_sd = inlier_features.std_axis(Axis(0), 0.0).to_vec();
     let (k, segmentation, segments, profiles, segment_silhouettes) =
         timings.time(Stage::Segment, observer, || {
-            let scores: Vec<SilhouetteScore> = sweep.iter().map(|(s, _)| *s).collect();
             let k = match params.k {
                 Some(k) => k,
-                None => best_k(&scores).ok_or(AisleError::NoCustomers)?,
+                None => best_k(&sweep).ok_or(AisleError::NoCustomers)?,
             };
-            let segmentation = match sweep.iter().find(|(s, _)| s.k == k) {
-                Some((_, seg)) => seg.clone(),
-                None => cluster::kmeans(&inlier_points, k, params.seed)?,
-            };
+            let segmentation = cluster::kmeans(&inlier_points, k, params.seed)?;
             let mut segments = segmentation.nearest(&points);
             for (position, &customer) in inliers.iter().enumerate() {
                 segments[customer] = segmentation.labels[position];
@@ -499,25 +495,28 @@ pub fn recommend_all(
     let rankings = recommend::segment_rankings(purchases, segments, &members, k);
     (0..segments.len())
         .into_par_iter()
-        .map(|customer| {
-            let segment = segments[customer];
-            let kmeans = recommend::kmeans_list(
-                purchases,
-                customer,
-                segment,
-                &rankings[segment],
-                params.top_n,
-            );
-            let knn = recommend::knn_list(
-                purchases,
-                customer,
-                &neighbours[customer],
-                params.score,
-                params.top_n,
-            );
-            let both = recommend::agreed_list(&knn, &kmeans);
-            CustomerRecommendations { kmeans, knn, both }
-        })
+        .map_init(
+            || recommend::KnnTally::new(purchases),
+            |tally, customer| {
+                let segment = segments[customer];
+                let kmeans = recommend::kmeans_list(
+                    purchases,
+                    customer,
+                    segment,
+                    &rankings[segment],
+                    params.top_n,
+                );
+                let knn = tally.list(
+                    purchases,
+                    customer,
+                    &neighbours[customer],
+                    params.score,
+                    params.top_n,
+                );
+                let both = recommend::agreed_list(&knn, &kmeans);
+                CustomerRecommendations { kmeans, knn, both }
+            },
+        )
         .collect()
 }
 

@@ -134,7 +134,7 @@ fn customers_with_only_cancellations_get_no_knn_list() {
     let purchases = &analysis.prepared.purchases;
     let lists = &analysis.model.recommendations;
     let only_cancelled: Vec<usize> = (0..lists.len())
-        .filter(|&c| purchases.bought(c).next().is_none())
+        .filter(|&c| purchases.bought(c).is_empty())
         .collect();
     assert_eq!(only_cancelled.len(), 28);
     for &customer in &only_cancelled {

@@ -84,8 +84,13 @@ pub fn parse_column<'a>(
     values: impl ExactSizeIterator<Item = Option<&'a str>>,
 ) -> Result<(Vec<Option<i64>>, DateOrder), DateError> {
     let text: Vec<&str> = values.map(|v| v.map_or("", str::trim)).collect();
-    let mut parts = Vec::with_capacity(text.len());
+    let mut parts: Vec<Option<Parts>> = Vec::with_capacity(text.len());
     for (index, &value) in text.iter().enumerate() {
+        // The lines of one invoice share a time: a repeat is not read again.
+        if index > 0 && text[index - 1] == value {
+            parts.push(parts[index - 1]);
+            continue;
+        }
         match Some(value).filter(|v| !v.is_empty()) {
             None => parts.push(None),
             Some(v) => match split(v) {
@@ -104,6 +109,10 @@ pub fn parse_column<'a>(
     let order = decide_order(&parts, |index| text[index])?;
     let mut seconds = Vec::with_capacity(parts.len());
     for (index, p) in parts.iter().enumerate() {
+        if index > 0 && text[index - 1] == text[index] {
+            seconds.push(seconds[index - 1]);
+            continue;
+        }
         match p {
             None => seconds.push(None),
             Some(p) => match to_seconds(p, order) {

@@ -303,16 +303,32 @@ fn text_column(column: &Column, is_id: bool) -> Result<Series> {
         _ => series.cast(&DataType::String)?,
     };
     let text = text.str()?;
+    let tidy = |v: &str| -> Option<String> {
+        let kept = if is_id {
+            v.trim().strip_suffix(".0").unwrap_or(v.trim())
+        } else {
+            v
+        };
+        if kept.trim().is_empty() {
+            Some(String::new())
+        } else if kept.len() != v.len() {
+            Some(kept.to_string())
+        } else {
+            None
+        }
+    };
+    // Most columns need no change; they are kept as they are, without a copy.
+    if text.iter().flatten().all(|v| tidy(v).is_none()) {
+        return Ok(text.clone().into_series());
+    }
     let cleaned: StringChunked = text
         .iter()
         .map(|v| {
             let v = v?;
-            let v = if is_id {
-                v.trim().strip_suffix(".0").unwrap_or(v.trim())
-            } else {
-                v
-            };
-            (!v.trim().is_empty()).then_some(v)
+            match tidy(v) {
+                None => Some(v.to_string()),
+                Some(kept) => (!kept.is_empty()).then_some(kept),
+            }
         })
         .collect();
     Ok(cleaned.into_series())
@@ -331,12 +347,12 @@ fn number_column(path: &Path, column: &Column, name: &str, decimal_comma: bool) 
         let parsed = match value.map(str::trim) {
             None | Some("") => None,
             Some(v) => {
-                let v = if decimal_comma {
-                    v.replace(',', ".")
+                let parsed = if decimal_comma && v.contains(',') {
+                    v.replace(',', ".").parse::<f64>()
                 } else {
-                    v.to_string()
+                    v.parse::<f64>()
                 };
-                match v.parse::<f64>() {
+                match parsed {
                     Ok(f) if f.is_finite() => Some(f),
                     _ => {
                         return Err(AisleError::BadValue {

@@ -2,6 +2,8 @@
 //! bought (cosine over sparse purchase vectors, never a dense customer × product matrix)
 //! or the engineered features (the PCA space, searched with a linfa-nn k-d tree).
 
+use std::collections::HashMap;
+
 use linfa_nn::distance::L2Dist;
 use linfa_nn::{CommonNearestNeighbour, NearestNeighbour};
 use ndarray::Array2;
@@ -39,23 +41,31 @@ pub struct Neighbour {
 
 /// Up to `k` neighbours per customer by cosine similarity of bought products, similarity
 /// above 0, ties by ascending customer position.
+///
+/// Customers who bought exactly the same set of products are searched once, as one group:
+/// the result is the same as searching each, and the cost follows the number of distinct
+/// sets rather than the number of customers.
 pub fn purchase_neighbours(purchases: &Purchases, k: usize) -> Vec<Vec<Neighbour>> {
     let n = purchases.histories.len();
+    let groups = PurchaseGroups::new(purchases);
     let mut buyers: Vec<Vec<u32>> = vec![Vec::new(); purchases.items.len()];
-    let mut degree = vec![0u32; n];
-    for (customer, count) in degree.iter_mut().enumerate() {
-        for item in purchases.bought(customer) {
-            buyers[item as usize].push(customer as u32);
+    let mut degree = vec![0u32; groups.members.len()];
+    for (group, count) in degree.iter_mut().enumerate() {
+        for &item in purchases.bought(groups.members[group][0] as usize) {
+            buyers[item as usize].push(group as u32);
             *count += 1;
         }
     }
 
-    (0..n)
+    // Per group, the k + 1 nearest customers, the group's own members included: whichever
+    // member asks, dropping itself leaves its k nearest.
+    let per_group: Vec<Vec<Neighbour>> = (0..groups.members.len())
         .into_par_iter()
         .map_init(
-            || (vec![0u32; n], Vec::<u32>::new()),
-            |(common, seen), customer| {
-                for item in purchases.bought(customer) {
+            || (vec![0u32; groups.members.len()], Vec::<u32>::new()),
+            |(common, seen), group| {
+                let own = groups.members[group][0] as usize;
+                for &item in purchases.bought(own) {
                     for &other in &buyers[item as usize] {
                         if common[other as usize] == 0 {
                             seen.push(other);
@@ -63,24 +73,89 @@ pub fn purchase_neighbours(purchases: &Purchases, k: usize) -> Vec<Vec<Neighbour
                         common[other as usize] += 1;
                     }
                 }
-                let mut found: Vec<Neighbour> = seen
+                let similar: Vec<(u32, f64)> = seen
                     .iter()
-                    .filter(|&&other| other as usize != customer)
-                    .map(|&other| Neighbour {
-                        customer: other,
-                        similarity: common[other as usize] as f64
-                            / ((degree[customer] as f64) * (degree[other as usize] as f64)).sqrt(),
+                    .map(|&other| {
+                        let similarity = common[other as usize] as f64
+                            / ((degree[group] as f64) * (degree[other as usize] as f64)).sqrt();
+                        (other, similarity)
                     })
                     .collect();
                 for &other in seen.iter() {
                     common[other as usize] = 0;
                 }
                 seen.clear();
-                closest(&mut found, k);
-                found
+                groups.nearest_members(similar, k + 1)
             },
         )
+        .collect();
+
+    (0..n)
+        .map(|customer| {
+            per_group[groups.of[customer] as usize]
+                .iter()
+                .filter(|m| m.customer as usize != customer)
+                .take(k)
+                .copied()
+                .collect()
+        })
         .collect()
+}
+
+/// Customers partitioned by the exact set of products they bought.
+struct PurchaseGroups {
+    /// Group of each customer.
+    of: Vec<u32>,
+    /// Members of each group, ascending.
+    members: Vec<Vec<u32>>,
+}
+
+impl PurchaseGroups {
+    fn new(purchases: &Purchases) -> PurchaseGroups {
+        let n = purchases.histories.len();
+        let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut of = Vec::with_capacity(n);
+        let mut members: Vec<Vec<u32>> = Vec::new();
+        for customer in 0..n {
+            let next = members.len() as u32;
+            let group = *index
+                .entry(purchases.bought(customer).to_vec())
+                .or_insert(next);
+            if group == next {
+                members.push(Vec::new());
+            }
+            members[group as usize].push(customer as u32);
+            of.push(group);
+        }
+        PurchaseGroups { of, members }
+    }
+
+    /// The `count` most similar customers among the groups' members (most similar first,
+    /// ties by ascending position), given each group's similarity.
+    fn nearest_members(&self, mut similar: Vec<(u32, f64)>, count: usize) -> Vec<Neighbour> {
+        similar.retain(|&(_, s)| s > 0.0);
+        // Every group has a member, so the `count` most similar groups hold at least
+        // `count` customers; groups tied with the last of them may hold some of the nearest.
+        if similar.len() > count && count > 0 {
+            similar.select_nth_unstable_by(count - 1, |a, b| b.1.total_cmp(&a.1));
+            let cutoff = similar[count - 1].1;
+            similar.retain(|&(_, s)| s >= cutoff);
+        }
+        let mut found: Vec<Neighbour> = similar
+            .iter()
+            .flat_map(|&(group, similarity)| {
+                self.members[group as usize]
+                    .iter()
+                    .map(move |&customer| Neighbour {
+                        customer,
+                        similarity,
+                    })
+            })
+            .collect();
+        closest(&mut found, count);
+        found.shrink_to_fit();
+        found
+    }
 }
 
 /// Up to `k` neighbours per customer in the PCA space; similarity = 1 / (1 + distance).
@@ -138,4 +213,86 @@ fn closest(found: &mut Vec<Neighbour>, k: usize) {
     found.retain(|n| n.similarity > 0.0);
     found.sort_by(order);
     found.truncate(k);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::purchases::{Item, ItemLine};
+
+    /// Every pair compared, no grouping: what the grouped search must reproduce.
+    fn brute_force(purchases: &Purchases, k: usize) -> Vec<Vec<Neighbour>> {
+        let n = purchases.histories.len();
+        (0..n)
+            .map(|a| {
+                let mut found: Vec<Neighbour> = (0..n)
+                    .filter(|&b| b != a)
+                    .map(|b| {
+                        let (x, y) = (purchases.bought(a), purchases.bought(b));
+                        let common = x.iter().filter(|i| y.contains(i)).count() as f64;
+                        Neighbour {
+                            customer: b as u32,
+                            similarity: common / ((x.len() * y.len()) as f64).sqrt(),
+                        }
+                    })
+                    .filter(|n| n.similarity > 0.0)
+                    .collect();
+                closest(&mut found, k);
+                found
+            })
+            .collect()
+    }
+
+    #[test]
+    fn customers_with_the_same_basket_are_searched_once_with_the_same_result() {
+        // Baskets over 6 products; several customers share a basket exactly, one bought
+        // nothing (only a cancellation).
+        let baskets: [&[u32]; 10] = [
+            &[0, 1, 2],
+            &[0, 1, 2],
+            &[1, 2],
+            &[3],
+            &[0, 1, 2],
+            &[3, 4],
+            &[],
+            &[1, 2],
+            &[5],
+            &[2, 3, 4, 5],
+        ];
+        let items = (0..6)
+            .map(|i| Item {
+                code: format!("P{i}"),
+                description: String::new(),
+                buyers: 0,
+            })
+            .collect();
+        let mut histories: Vec<Vec<ItemLine>> = baskets
+            .iter()
+            .map(|b| {
+                b.iter()
+                    .map(|&item| ItemLine {
+                        item,
+                        quantity: 1.0,
+                        bought: true,
+                    })
+                    .collect()
+            })
+            .collect();
+        histories[6].push(ItemLine {
+            item: 0,
+            quantity: -1.0,
+            bought: false,
+        });
+        let purchases = Purchases::new(items, histories);
+        for k in [1, 2, 3, 5, 20] {
+            assert_eq!(
+                purchase_neighbours(&purchases, k),
+                brute_force(&purchases, k),
+                "k = {k}"
+            );
+        }
+        // The three identical baskets are each other's nearest, self excluded.
+        let first = &purchase_neighbours(&purchases, 2)[0];
+        assert_eq!(first.iter().map(|n| n.customer).collect::<Vec<_>>(), [1, 4]);
+    }
 }

@@ -34,6 +34,10 @@ pub struct Purchases {
     pub items: Vec<Item>,
     /// Per customer, every product they have any line for, by item id.
     pub histories: Vec<Vec<ItemLine>>,
+    /// The bought items of every customer, one after another (see [`Purchases::bought`]).
+    bought_items: Vec<u32>,
+    /// Where each customer's bought items start in `bought_items`, plus the end.
+    bought_start: Vec<usize>,
 }
 
 impl Purchases {
@@ -110,15 +114,28 @@ impl Purchases {
                 bought: bought.get(row).unwrap_or(false),
             });
         }
-        Ok(Purchases { items, histories })
+        Ok(Purchases::new(items, histories))
+    }
+
+    pub(crate) fn new(items: Vec<Item>, histories: Vec<Vec<ItemLine>>) -> Purchases {
+        let mut bought_start = Vec::with_capacity(histories.len() + 1);
+        let mut bought_items = Vec::new();
+        for history in &histories {
+            bought_start.push(bought_items.len());
+            bought_items.extend(history.iter().filter(|l| l.bought).map(|l| l.item));
+        }
+        bought_start.push(bought_items.len());
+        Purchases {
+            items,
+            histories,
+            bought_items,
+            bought_start,
+        }
     }
 
     /// Items the customer bought (not only cancelled), ascending item id.
-    pub fn bought(&self, customer: usize) -> impl Iterator<Item = u32> + '_ {
-        self.histories[customer]
-            .iter()
-            .filter(|l| l.bought)
-            .map(|l| l.item)
+    pub fn bought(&self, customer: usize) -> &[u32] {
+        &self.bought_items[self.bought_start[customer]..self.bought_start[customer + 1]]
     }
 
     /// Whether the customer has any line for the item.

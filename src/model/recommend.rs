@@ -171,48 +171,85 @@ pub fn kmeans_list(
         .collect()
 }
 
-/// Items the neighbours bought and the customer never touched, scored by the neighbours
-/// who bought them; ties by number of such neighbours, then by buyers overall, then by
-/// stock code. Never padded: an item needs at least one neighbour who bought it.
-pub fn knn_list(
-    purchases: &Purchases,
-    customer: usize,
-    neighbours: &[Neighbour],
-    score: KnnScore,
-    n: usize,
-) -> Vec<Recommendation> {
-    // Per item: summed weight and number of neighbours who bought it; the customer's own
-    // items are marked so that they are never counted.
+/// Per item: summed weight and number of neighbours who bought it; the customer's own
+/// items are marked so that they are never counted. Kept between customers, so that a
+/// list costs what the neighbours bought rather than the size of the catalogue.
+pub struct KnnTally {
+    tally: Vec<(f64, u32)>,
+}
+
+impl KnnTally {
     const OWN: u32 = u32::MAX;
-    let mut tally = vec![(0.0f64, 0u32); purchases.items.len()];
-    for line in &purchases.histories[customer] {
-        tally[line.item as usize].1 = OWN;
-    }
-    let mut candidates: Vec<u32> = Vec::new();
-    for neighbour in neighbours {
-        let weight = match score {
-            KnnScore::Similarity => neighbour.similarity,
-            KnnScore::Count => 1.0,
-        };
-        for item in purchases.bought(neighbour.customer as usize) {
-            let (sum, buyers) = &mut tally[item as usize];
-            if *buyers == OWN {
-                continue;
-            }
-            if *buyers == 0 {
-                candidates.push(item);
-            }
-            *sum += weight;
-            *buyers += 1;
+
+    pub fn new(purchases: &Purchases) -> KnnTally {
+        KnnTally {
+            tally: vec![(0.0, 0); purchases.items.len()],
         }
     }
-    let mut candidates: Vec<(u32, f64, u32)> = candidates
-        .into_iter()
-        .map(|item| {
-            let (sum, buyers) = tally[item as usize];
-            (item, sum, buyers)
-        })
-        .collect();
+
+    /// Items the neighbours bought and the customer never touched, scored by the neighbours
+    /// who bought them; ties by number of such neighbours, then by buyers overall, then by
+    /// stock code. Never padded: an item needs at least one neighbour who bought it.
+    pub fn list(
+        &mut self,
+        purchases: &Purchases,
+        customer: usize,
+        neighbours: &[Neighbour],
+        score: KnnScore,
+        n: usize,
+    ) -> Vec<Recommendation> {
+        let tally = &mut self.tally;
+        let own = &purchases.histories[customer];
+        for line in own {
+            tally[line.item as usize].1 = Self::OWN;
+        }
+        let mut candidates: Vec<u32> = Vec::new();
+        for neighbour in neighbours {
+            let weight = match score {
+                KnnScore::Similarity => neighbour.similarity,
+                KnnScore::Count => 1.0,
+            };
+            for &item in purchases.bought(neighbour.customer as usize) {
+                let (sum, buyers) = &mut tally[item as usize];
+                if *buyers == Self::OWN {
+                    continue;
+                }
+                if *buyers == 0 {
+                    candidates.push(item);
+                }
+                *sum += weight;
+                *buyers += 1;
+            }
+        }
+        let mut candidates: Vec<(u32, f64, u32)> = candidates
+            .into_iter()
+            .map(|item| {
+                let (sum, buyers) = std::mem::take(&mut tally[item as usize]);
+                (item, sum, buyers)
+            })
+            .collect();
+        for line in own {
+            tally[line.item as usize] = (0.0, 0);
+        }
+        rank_candidates(purchases, &mut candidates, n);
+        candidates
+            .into_iter()
+            .enumerate()
+            .map(|(i, (item, value, buyers))| Recommendation {
+                item,
+                rank: i as u32 + 1,
+                score: value,
+                reason: Reason::Neighbours {
+                    buyers,
+                    of: neighbours.len() as u32,
+                },
+            })
+            .collect()
+    }
+}
+
+/// Keeps the best `n` candidates (item, score, neighbours who bought it), best first.
+fn rank_candidates(purchases: &Purchases, candidates: &mut Vec<(u32, f64, u32)>, n: usize) {
     let items = &purchases.items;
     let order = |a: &(u32, f64, u32), b: &(u32, f64, u32)| {
         b.1.total_cmp(&a.1)
@@ -225,20 +262,7 @@ pub fn knn_list(
         candidates.truncate(n);
     }
     candidates.sort_by(order);
-    candidates
-        .into_iter()
-        .take(n)
-        .enumerate()
-        .map(|(i, (item, value, buyers))| Recommendation {
-            item,
-            rank: i as u32 + 1,
-            score: value,
-            reason: Reason::Neighbours {
-                buyers,
-                of: neighbours.len() as u32,
-            },
-        })
-        .collect()
+    candidates.truncate(n);
 }
 
 /// Items on both lists, scored by the reciprocal-rank sum 1/KNN rank + 1/K-Means rank and

@@ -56,8 +56,13 @@ impl Distances {
 
     /// Silhouette of every sampled customer under `labels` (labels of all customers).
     pub fn silhouettes(&self, labels: &[usize], k: usize) -> Vec<f64> {
-        let m = self.rows.len();
         let label: Vec<usize> = self.rows.iter().map(|&r| labels[r]).collect();
+        self.sample_silhouettes(&label, k)
+    }
+
+    /// Silhouette of every sampled customer, given the labels of the sample alone.
+    fn sample_silhouettes(&self, label: &[usize], k: usize) -> Vec<f64> {
+        let m = self.rows.len();
         let mut sums = vec![0.0f64; m * k];
         let mut offset = 0;
         for i in 0..m {
@@ -71,7 +76,7 @@ impl Distances {
             }
         }
         let mut sizes = vec![0usize; k];
-        for &l in &label {
+        for &l in label {
             sizes[l] += 1;
         }
         (0..m)
@@ -95,9 +100,17 @@ impl Distances {
     }
 
     pub fn mean_silhouette(&self, labels: &[usize], k: usize) -> f64 {
-        let s = self.silhouettes(labels, k);
-        s.iter().sum::<f64>() / s.len().max(1) as f64
+        mean(&self.silhouettes(labels, k))
     }
+
+    /// Mean silhouette given labels of the sampled customers only, in sample order.
+    pub fn mean_silhouette_of_sample(&self, sample_labels: &[usize], k: usize) -> f64 {
+        mean(&self.sample_silhouettes(sample_labels, k))
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
 #[cfg(test)]
