@@ -10,7 +10,7 @@ use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::clean::{clean, Cleaned, CleaningRules};
+use crate::data::clean::{clean, Cleaned, CleaningRules, RowChecks};
 use crate::data::load::{load, LoadOptions, LoadReport, Loaded};
 use crate::data::quality::{quality_report, QualityReport};
 use crate::error::{AisleError, Result};
@@ -262,15 +262,21 @@ pub fn prepare_frame(
     observer: &dyn Observer,
 ) -> Result<Prepared> {
     let mut timings = Timings::default();
-    let quality = timings.time(Stage::Quality, observer, || quality_report(&loaded.frame))?;
-    let cleaned = timings.time(Stage::Clean, observer, || clean(&loaded.frame, rules))?;
+    let Loaded { frame, report } = loaded;
+    let (quality, checks) = timings.time(Stage::Quality, observer, || {
+        let checks = RowChecks::new(&frame)?;
+        Ok((quality_report(&frame, &checks)?, checks))
+    })?;
+    let cleaned = timings.time(Stage::Clean, observer, || clean(&frame, &checks, rules))?;
+    // The raw rows are not needed past cleaning; on a large log they are most of the memory.
+    drop((frame, checks));
     let (features, purchases) = timings.time(Stage::Features, observer, || {
         let features = customer_features(&cleaned.frame)?;
         let purchases = Purchases::from_clean(&cleaned.frame, &features)?;
         Ok((features, purchases))
     })?;
     Ok(Prepared {
-        load: loaded.report,
+        load: report,
         quality,
         cleaned,
         features,

@@ -5,6 +5,7 @@
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::duplicates::repeated_rows;
 use super::schema::Role;
 use super::{is_cancellation, non_product_codes, stock_code_in};
 use crate::error::Result;
@@ -57,89 +58,164 @@ pub struct Cleaned {
     pub cancellations_clean: usize,
 }
 
-pub fn clean(raw: &DataFrame, rules: &CleaningRules) -> Result<Cleaned> {
-    let rows_in = raw.height();
-    let mut counts = Vec::new();
-    // The description column is optional: a log without one keeps its rows, described as "".
-    let has_descriptions = raw.column("description")?.null_count() < rows_in;
-    let mut frame = if has_descriptions {
-        raw.clone()
-    } else {
-        raw.clone()
+/// Per row, what the quality report counts and the cleaning rules act on, computed once
+/// for both.
+#[derive(Debug, Clone)]
+pub struct RowChecks {
+    /// The log has a description column with at least one value.
+    has_descriptions: bool,
+    /// Customer and description are both given.
+    present: Vec<bool>,
+    /// An identical row (every canonical column) came earlier.
+    pub repeated: Vec<bool>,
+    /// The stock code is one of `non_product_codes`.
+    pub non_product: Vec<bool>,
+    /// A stock code is given and is a product's.
+    product: Vec<bool>,
+    /// The description is not a service's (missing counts as not).
+    goods: Vec<bool>,
+    /// The unit price is given and below or at zero.
+    pub non_positive_price: Vec<bool>,
+    /// The unit price is given and above zero.
+    priced: Vec<bool>,
+    /// The invoice number marks a cancellation.
+    pub cancelled: Vec<bool>,
+    /// The distinct non-product codes in the log, sorted.
+    pub non_product_codes: Vec<String>,
+}
+
+impl RowChecks {
+    pub fn new(raw: &DataFrame) -> Result<RowChecks> {
+        let rows = raw.height();
+        // The description column is optional: a log without one keeps its rows, described
+        // as "".
+        let has_descriptions = raw.column("description")?.null_count() < rows;
+        let description = if has_descriptions {
+            col("description")
+        } else {
+            lit("")
+        };
+        let non_product_codes = non_product_codes(raw)?;
+        let services = Series::new("services".into(), SERVICE_DESCRIPTIONS);
+        let checks = raw
+            .clone()
             .lazy()
-            .with_column(lit("").alias("description"))
-            .collect()?
-    };
+            .select([
+                col("customer")
+                    .is_not_null()
+                    .and(description.clone().is_not_null())
+                    .alias("present"),
+                stock_code_in(&non_product_codes).alias("non_product"),
+                stock_code_in(&non_product_codes).not().alias("product"),
+                description
+                    .is_in(lit(services).implode(false), false)
+                    .not()
+                    .alias("goods"),
+                col("unit_price")
+                    .lt_eq(lit(0.0))
+                    .alias("non_positive_price"),
+                col("unit_price").gt(lit(0.0)).alias("priced"),
+                is_cancellation().alias("cancelled"),
+            ])
+            .collect()?;
+        // A missing value fails the check, as it fails a filter.
+        let flags = |name: &str| -> Result<Vec<bool>> {
+            Ok(checks
+                .column(name)?
+                .bool()?
+                .iter()
+                .map(|v| v.unwrap_or(false))
+                .collect())
+        };
+        let keys: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
+        Ok(RowChecks {
+            has_descriptions,
+            present: flags("present")?,
+            repeated: repeated_rows(raw, &keys)?,
+            non_product: flags("non_product")?,
+            product: flags("product")?,
+            goods: flags("goods")?,
+            non_positive_price: flags("non_positive_price")?,
+            priced: flags("priced")?,
+            cancelled: flags("cancelled")?,
+            non_product_codes,
+        })
+    }
+}
+
+/// Applies the rules to the rows of `raw` whose checks are given, in order, counting each.
+///
+/// Identical rows meet the same fate under every rule, so the copies found in the whole log
+/// are the copies among the rows a rule has left; likewise the non-product codes.
+pub fn clean(raw: &DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Result<Cleaned> {
+    let rows_in = raw.height();
+    let mut keep = vec![true; rows_in];
+    let mut counts = Vec::new();
     apply_rule(
-        &mut frame,
+        &mut keep,
         &mut counts,
         "no customer or description",
         rules.drop_missing_customer_or_description,
-        &|lf| {
-            lf.filter(
-                col("customer")
-                    .is_not_null()
-                    .and(col("description").is_not_null()),
-            )
-        },
-    )?;
-
-    let canonical: Vec<Expr> = Role::ALL.iter().map(|r| col(r.key())).collect();
+        &checks.present,
+        true,
+    );
     apply_rule(
-        &mut frame,
+        &mut keep,
         &mut counts,
         "exact duplicate rows",
         rules.drop_duplicates,
-        &|lf| lf.unique_stable_generic(Some(canonical.clone()), UniqueKeepStrategy::First),
-    )?;
-
-    let cancellations_kept = count_cancellations(&frame)?;
-    counts.push(RuleCount {
-        rule: CANCELLATIONS_KEPT.to_string(),
-        removed: 0,
-    });
-
-    let codes = non_product_codes(&frame)?;
+        &checks.repeated,
+        false,
+    );
+    let count_cancellations = |keep: &[bool]| {
+        keep.iter()
+            .zip(&checks.cancelled)
+            .filter(|(&k, &c)| k && c)
+            .count()
+    };
+    let cancellations_kept = count_cancellations(&keep);
+    apply_rule(&mut keep, &mut counts, CANCELLATIONS_KEPT, false, &[], true);
     apply_rule(
-        &mut frame,
+        &mut keep,
         &mut counts,
         "non-product stock codes",
         rules.drop_non_product_codes,
-        &|lf| lf.filter(stock_code_in(&codes).not()),
-    )?;
-
-    let services = Series::new("services".into(), SERVICE_DESCRIPTIONS);
+        &checks.product,
+        true,
+    );
     apply_rule(
-        &mut frame,
+        &mut keep,
         &mut counts,
         "service lines",
         rules.drop_service_lines,
-        &|lf| {
-            lf.filter(
-                col("description")
-                    .is_in(lit(services.clone()).implode(false), false)
-                    .not(),
-            )
-        },
-    )?;
-
+        &checks.goods,
+        true,
+    );
     apply_rule(
-        &mut frame,
+        &mut keep,
         &mut counts,
         "price zero or below",
         rules.drop_non_positive_prices,
-        &|lf| lf.filter(col("unit_price").gt(lit(0.0))),
-    )?;
+        &checks.priced,
+        true,
+    );
+    let cancellations_clean = count_cancellations(&keep);
 
-    let frame = frame
+    // The rows are copied once, here.
+    let kept = raw.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+    let description = if checks.has_descriptions {
+        col("description")
+    } else {
+        lit("")
+    };
+    let frame = kept
         .lazy()
         .with_columns([
-            col("description").str().to_uppercase(),
+            description.str().to_uppercase().alias("description"),
             col("country").fill_null(lit("Unknown")),
             is_cancellation().alias("cancelled"),
         ])
         .collect()?;
-    let cancellations_clean = count_cancellations(&frame)?;
     Ok(Cleaned {
         frame,
         rules: counts,
@@ -149,33 +225,27 @@ pub fn clean(raw: &DataFrame, rules: &CleaningRules) -> Result<Cleaned> {
     })
 }
 
-/// Runs one rule if it is switched on and records how many rows it removed.
+/// Drops the kept rows whose flag is not `pass`, if the rule is switched on, and records
+/// how many.
 fn apply_rule(
-    frame: &mut DataFrame,
+    keep: &mut [bool],
     counts: &mut Vec<RuleCount>,
     rule: &str,
     on: bool,
-    keep: &dyn Fn(LazyFrame) -> LazyFrame,
-) -> Result<()> {
-    let before = frame.height();
+    flags: &[bool],
+    pass: bool,
+) {
+    let mut removed = 0;
     if on {
-        *frame = keep(frame.clone().lazy()).collect()?;
+        for (kept, &flag) in keep.iter_mut().zip(flags) {
+            if *kept && flag != pass {
+                *kept = false;
+                removed += 1;
+            }
+        }
     }
     counts.push(RuleCount {
         rule: rule.to_string(),
-        removed: before - frame.height(),
+        removed,
     });
-    Ok(())
-}
-
-fn count_cancellations(frame: &DataFrame) -> Result<usize> {
-    let counted = frame
-        .clone()
-        .lazy()
-        .select([is_cancellation().sum()])
-        .collect()?;
-    Ok(crate::data::i64_values(&counted, "invoice")?
-        .first()
-        .copied()
-        .unwrap_or(0) as usize)
 }

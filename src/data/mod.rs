@@ -5,6 +5,7 @@
 pub mod clean;
 pub mod dates;
 pub mod delimited;
+pub mod duplicates;
 pub mod load;
 pub mod quality;
 pub mod schema;

@@ -4,8 +4,8 @@
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::clean::RowChecks;
 use super::schema::Role;
-use super::{is_cancellation, non_product_codes, stock_code_in};
 use crate::error::Result;
 
 /// What a person checks before trusting a sales log.
@@ -32,7 +32,7 @@ pub struct QualityReport {
     pub top_descriptions: Vec<(String, usize)>,
 }
 
-pub fn quality_report(raw: &DataFrame) -> Result<QualityReport> {
+pub fn quality_report(raw: &DataFrame, checks: &RowChecks) -> Result<QualityReport> {
     let rows = raw.height();
     let missing = Role::ALL
         .iter()
@@ -42,18 +42,10 @@ pub fn quality_report(raw: &DataFrame) -> Result<QualityReport> {
         })
         .collect();
 
-    let codes = non_product_codes(raw)?;
-    let canonical: Vec<Expr> = Role::ALL.iter().map(|r| col(r.key())).collect();
     let counts = raw
         .clone()
         .lazy()
         .select([
-            is_cancellation().sum().alias("cancellations"),
-            stock_code_in(&codes).sum().alias("non_product"),
-            col("unit_price")
-                .lt_eq(lit(0.0))
-                .sum()
-                .alias("non_positive_price"),
             col("timestamp").min().alias("first"),
             col("timestamp").max().alias("last"),
             col("invoice").n_unique().alias("invoices"),
@@ -66,27 +58,15 @@ pub fn quality_report(raw: &DataFrame) -> Result<QualityReport> {
         let value = counts.column(name)?.cast(&DataType::Int64)?;
         Ok(value.i64()?.get(0).unwrap_or(0))
     };
-    let unique_rows = raw
-        .clone()
-        .lazy()
-        .select(canonical)
-        .unique(None, UniqueKeepStrategy::Any);
-    let unique_rows = unique_rows.select([len()]).collect()?;
-    let unique_rows = unique_rows
-        .column("len")?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .get(0)
-        .unwrap_or(0);
-
+    let how_many = |flags: &[bool]| flags.iter().filter(|&&f| f).count();
     Ok(QualityReport {
         rows,
         missing,
-        duplicate_rows: rows - unique_rows as usize,
-        cancellation_rows: count("cancellations")? as usize,
-        non_product_rows: count("non_product")? as usize,
-        non_product_codes: codes,
-        non_positive_price_rows: count("non_positive_price")? as usize,
+        duplicate_rows: how_many(&checks.repeated),
+        cancellation_rows: how_many(&checks.cancelled),
+        non_product_rows: how_many(&checks.non_product),
+        non_product_codes: checks.non_product_codes.clone(),
+        non_positive_price_rows: how_many(&checks.non_positive_price),
         first_timestamp: count("first")?,
         last_timestamp: count("last")?,
         invoices: count("invoices")? as usize,

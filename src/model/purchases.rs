@@ -1,9 +1,11 @@
 //! What each customer bought: the product catalogue and, per customer, the products they
 //! touched, aggregated once by a group-by over the clean transactions.
 
+use std::collections::HashMap;
+
 use polars::prelude::*;
 
-use crate::data::{f64_values, i64_values, text_values};
+use crate::data::{f64_values, text_values};
 use crate::error::Result;
 use crate::features::CustomerFeatures;
 
@@ -56,24 +58,11 @@ impl Purchases {
             .group_by_stable([col("stock_code")])
             .agg([col("description").first()])
             .collect()?;
-        let buyers = clean
-            .clone()
-            .lazy()
-            .filter(col("cancelled").not())
-            .group_by([col("stock_code")])
-            .agg([col("customer").n_unique().alias("buyers")])
-            .collect()?;
-        let mut buyer_counts: std::collections::HashMap<String, u32> =
-            text_values(&buyers, "stock_code")?
-                .into_iter()
-                .zip(i64_values(&buyers, "buyers")?)
-                .map(|(code, n)| (code, n as u32))
-                .collect();
-        let items: Vec<Item> = text_values(&catalogue, "stock_code")?
+        let mut items: Vec<Item> = text_values(&catalogue, "stock_code")?
             .into_iter()
             .zip(text_values(&catalogue, "description")?)
             .map(|(code, description)| Item {
-                buyers: buyer_counts.remove(&code).unwrap_or(0),
+                buyers: 0,
                 code,
                 description,
             })
@@ -87,32 +76,49 @@ impl Purchases {
                 col("quantity").sum().alias("quantity"),
                 col("cancelled").not().any(true).alias("bought"),
             ])
-            .sort(["customer", "stock_code"], SortMultipleOptions::default())
             .collect()?;
-        let customers = lines.column("customer")?.str()?.clone();
-        let codes = lines.column("stock_code")?.str()?.clone();
-        let quantities = f64_values(&lines, "quantity")?;
-        let bought = lines.column("bought")?.bool()?.clone();
-
-        let mut histories = vec![Vec::new(); features.len()];
-        let mut customer = 0;
-        for (row, &quantity) in quantities.iter().enumerate() {
-            let id = customers.get(row).unwrap_or_default();
-            while customer < features.len() && features.customers[customer].as_str() < id {
-                customer += 1;
-            }
-            let code = codes.get(row).unwrap_or_default();
-            let (Some(history), Ok(item)) = (
-                histories.get_mut(customer),
-                items.binary_search_by(|it| it.code.as_str().cmp(code)),
+        let position: HashMap<&str, usize> = features
+            .customers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
+        let item_of: HashMap<&str, u32> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.code.as_str(), i as u32))
+            .collect();
+        let mut histories: Vec<Vec<ItemLine>> = vec![Vec::new(); features.len()];
+        let rows = lines
+            .column("customer")?
+            .str()?
+            .iter()
+            .zip(lines.column("stock_code")?.str()?.iter())
+            .zip(f64_values(&lines, "quantity")?)
+            .zip(lines.column("bought")?.bool()?.iter());
+        for (((customer, code), quantity), bought) in rows {
+            let (Some(&customer), Some(&item)) = (
+                customer.and_then(|c| position.get(c)),
+                code.and_then(|c| item_of.get(c)),
             ) else {
                 continue;
             };
-            history.push(ItemLine {
-                item: item as u32,
+            let bought = bought.unwrap_or(false);
+            histories[customer].push(ItemLine {
+                item,
                 quantity,
-                bought: bought.get(row).unwrap_or(false),
+                bought,
             });
+        }
+        let mut buyers = vec![0u32; items.len()];
+        for history in &mut histories {
+            history.sort_unstable_by_key(|line| line.item);
+            for line in history.iter().filter(|l| l.bought) {
+                buyers[line.item as usize] += 1;
+            }
+        }
+        for (item, buyers) in items.iter_mut().zip(buyers) {
+            item.buyers = buyers;
         }
         Ok(Purchases::new(items, histories))
     }

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, TimeDelta};
 use polars::prelude::*;
 use serde::{Serialize, Serializer};
 
-use crate::data::clean::{clean, CleaningRules};
+use crate::data::clean::{clean, CleaningRules, RowChecks};
 use crate::data::load::Loaded;
 use crate::data::{is_cancellation, non_product_codes, stock_code_in, SECONDS_PER_DAY};
 use crate::error::{AisleError, Result};
@@ -187,7 +187,7 @@ pub fn holdout(
 ) -> Result<Holdout> {
     let split = split_log(loaded, split)?;
     let prepared = pipeline::prepare_frame(split.train, rules, observer)?;
-    let test = clean(&split.test, rules)?.frame;
+    let test = clean(&split.test, &RowChecks::new(&split.test)?, rules)?.frame;
     let (active, scored) = later_purchases(&test, &prepared)?;
     Ok(Holdout {
         split: split.date,
