@@ -4,6 +4,7 @@
 use ndarray::Array2;
 use polars::prelude::*;
 
+use crate::data::clean::CUSTOMER_RANK;
 use crate::data::{f64_values, i64_values, text_values, EPOCH_WEEKDAY_OFFSET, SECONDS_PER_DAY};
 use crate::error::{AisleError, Result};
 
@@ -87,8 +88,9 @@ pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
 
     let totals = lines
         .clone()
-        .group_by([col("customer")])
+        .group_by([col(CUSTOMER_RANK)])
         .agg([
+            col("customer").first(),
             col("day").max().alias("last_day"),
             col("timestamp").max().alias("last_seen"),
             col("invoice").n_unique().alias("transactions"),
@@ -104,7 +106,7 @@ pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
                 .n_unique()
                 .alias("cancellations"),
         ])
-        .sort(["customer"], by_customer.clone())
+        .sort([CUSTOMER_RANK], by_customer.clone())
         .collect()?;
 
     let dow = mode_by_customer(lines.clone(), "dow")?;
@@ -119,12 +121,12 @@ pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
     let monthly = lines
         .clone()
         .group_by([
-            col("customer"),
+            col(CUSTOMER_RANK),
             col("when").dt().year().alias("year"),
             col("when").dt().month().alias("month"),
         ])
         .agg([col("spend").sum()])
-        .sort(["customer", "year", "month"], by_customer)
+        .sort([CUSTOMER_RANK, "year", "month"], by_customer)
         .collect()?;
     let log_last_day = i64_values(&totals, "last_day")?
         .into_iter()
@@ -145,7 +147,7 @@ pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
     let dow = i64_values(&dow, "dow")?;
     let hour = i64_values(&hour, "hour")?;
     let countries = text_values(&country, "country")?;
-    let monthly_stats = monthly_statistics(&customers, &monthly)?;
+    let monthly_stats = monthly_statistics(n, &monthly)?;
 
     let mut values = Array2::<f64>::zeros((n, FEATURE_NAMES.len()));
     for i in 0..n {
@@ -192,13 +194,13 @@ fn whole_division(value: Expr, divisor: i64) -> Expr {
 /// Each customer's most frequent value of `key`, ties to the smallest value.
 fn mode_by_customer(lines: LazyFrame, key: &str) -> Result<DataFrame> {
     Ok(lines
-        .group_by([col("customer"), col(key)])
+        .group_by([col(CUSTOMER_RANK), col(key)])
         .agg([len().alias("n")])
         .sort_by_exprs(
-            [col("customer"), col("n"), col(key)],
+            [col(CUSTOMER_RANK), col("n"), col(key)],
             SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
         )
-        .group_by_stable([col("customer")])
+        .group_by_stable([col(CUSTOMER_RANK)])
         .agg([col(key).first()])
         .collect()?)
 }
@@ -206,14 +208,14 @@ fn mode_by_customer(lines: LazyFrame, key: &str) -> Result<DataFrame> {
 /// Mean, sample standard deviation and least-squares slope of spend over each customer's
 /// active months, in month order. The table is already aggregated: one row per customer
 /// and month, sorted, so this walks a few rows per customer.
-fn monthly_statistics(customers: &[String], monthly: &DataFrame) -> Result<Vec<(f64, f64, f64)>> {
-    let ids = monthly.column("customer")?.str()?.clone();
+fn monthly_statistics(customers: usize, monthly: &DataFrame) -> Result<Vec<(f64, f64, f64)>> {
+    let ranks = i64_values(monthly, CUSTOMER_RANK)?;
     let spend = f64_values(monthly, "spend")?;
-    let mut stats = Vec::with_capacity(customers.len());
+    let mut stats = Vec::with_capacity(customers);
     let mut start = 0;
-    for customer in customers {
+    for customer in 0..customers as i64 {
         let mut end = start;
-        while end < spend.len() && ids.get(end) == Some(customer.as_str()) {
+        while end < spend.len() && ranks[end] == customer {
             end += 1;
         }
         stats.push(series_statistics(&spend[start..end]));

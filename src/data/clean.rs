@@ -7,11 +7,16 @@ use serde::{Deserialize, Serialize};
 
 use super::duplicates::repeated_rows;
 use super::schema::Role;
-use super::{is_cancellation, non_product_codes, stock_code_in};
+use super::{is_cancellation, non_product_codes, ranks, stock_code_in};
 use crate::error::Result;
 
 /// Descriptions of lines that are services, not products.
 pub const SERVICE_DESCRIPTIONS: [&str; 2] = ["Next Day Carriage", "High Resolution Image"];
+
+/// Clean-frame column: the customer's position among the customers in ascending id order.
+pub const CUSTOMER_RANK: &str = "customer_rank";
+/// Clean-frame column: the stock code's position among the codes in ascending order.
+pub const CODE_RANK: &str = "code_rank";
 
 /// The name of the cleaning step that flags cancellations and keeps them: it removes no rows.
 pub const CANCELLATIONS_KEPT: &str = "cancellations (kept)";
@@ -216,6 +221,9 @@ pub fn clean(raw: &DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Resu
             is_cancellation().alias("cancelled"),
         ])
         .collect()?;
+    let customer_rank = ranks(&frame, "customer")?.with_name(CUSTOMER_RANK.into());
+    let code_rank = ranks(&frame, "stock_code")?.with_name(CODE_RANK.into());
+    let frame = frame.hstack(&[customer_rank.into_column(), code_rank.into_column()])?;
     Ok(Cleaned {
         frame,
         rules: counts,

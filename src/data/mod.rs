@@ -44,6 +44,40 @@ pub fn text_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Each row's position among the distinct values of a text column in ascending order
+/// (missing values stay missing): an integer key that groups and sorts like the text.
+pub fn ranks(frame: &DataFrame, name: &str) -> Result<UInt32Chunked> {
+    let values = frame.column(name)?.str()?;
+    let mut distinct: Vec<&str> = values
+        .iter()
+        .flatten()
+        .collect::<std::collections::HashSet<&str>>()
+        .into_iter()
+        .collect();
+    distinct.sort_unstable();
+    let rank: std::collections::HashMap<&str, u32> = distinct
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (*v, i as u32))
+        .collect();
+    // Lines of one invoice sit together and share a customer: repeats skip the lookup.
+    let mut last: Option<(&str, u32)> = None;
+    Ok(values
+        .iter()
+        .map(|v| {
+            let v = v?;
+            match last {
+                Some((value, r)) if value == v => Some(r),
+                _ => {
+                    let r = rank[v];
+                    last = Some((v, r));
+                    Some(r)
+                }
+            }
+        })
+        .collect())
+}
+
 /// Stock codes with fewer than two digits are postage, fees and adjustments, not products:
 /// `POST`, `D`, `C2`, `M`, `BANK CHARGES`, `DOT`, `CRUK`.
 pub fn is_product_code(code: &str) -> bool {
@@ -73,4 +107,17 @@ pub fn stock_code_in(codes: &[String]) -> Expr {
 /// Cancellations are invoices whose number starts with `C`.
 pub fn is_cancellation() -> Expr {
     col("invoice").str().starts_with(lit("C"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_follow_text_order_and_keep_missing_values() {
+        let frame = df!("id" => [Some("17850"), Some("12347"), None, Some("17850"), Some("13047")])
+            .unwrap();
+        let ranks: Vec<Option<u32>> = ranks(&frame, "id").unwrap().iter().collect();
+        assert_eq!(ranks, [Some(2), Some(0), None, Some(2), Some(1)]);
+    }
 }

@@ -1,10 +1,9 @@
 //! What each customer bought: the product catalogue and, per customer, the products they
 //! touched, aggregated once by a group-by over the clean transactions.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
+use crate::data::clean::{CODE_RANK, CUSTOMER_RANK};
 use crate::data::{f64_values, text_values};
 use crate::error::Result;
 use crate::features::CustomerFeatures;
@@ -49,14 +48,14 @@ impl Purchases {
             .clone()
             .lazy()
             .with_column(col("description").str().strip_chars(lit(Null {})))
-            .group_by([col("stock_code"), col("description")])
-            .agg([len().alias("n")])
+            .group_by([col(CODE_RANK), col("description")])
+            .agg([len().alias("n"), col("stock_code").first()])
             .sort_by_exprs(
-                [col("stock_code"), col("n"), col("description")],
+                [col(CODE_RANK), col("n"), col("description")],
                 SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
             )
-            .group_by_stable([col("stock_code")])
-            .agg([col("description").first()])
+            .group_by_stable([col(CODE_RANK)])
+            .agg([col("stock_code").first(), col("description").first()])
             .collect()?;
         let mut items: Vec<Item> = text_values(&catalogue, "stock_code")?
             .into_iter()
@@ -68,41 +67,33 @@ impl Purchases {
             })
             .collect();
 
+        // Ranks are positions: customers in the order of the features, items in the order
+        // of the catalogue.
         let lines = clean
             .clone()
             .lazy()
-            .group_by([col("customer"), col("stock_code")])
+            .group_by([col(CUSTOMER_RANK), col(CODE_RANK)])
             .agg([
                 col("quantity").sum().alias("quantity"),
                 col("cancelled").not().any(true).alias("bought"),
             ])
             .collect()?;
-        let position: HashMap<&str, usize> = features
-            .customers
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
-        let item_of: HashMap<&str, u32> = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (item.code.as_str(), i as u32))
-            .collect();
         let mut histories: Vec<Vec<ItemLine>> = vec![Vec::new(); features.len()];
         let rows = lines
-            .column("customer")?
-            .str()?
+            .column(CUSTOMER_RANK)?
+            .u32()?
             .iter()
-            .zip(lines.column("stock_code")?.str()?.iter())
+            .zip(lines.column(CODE_RANK)?.u32()?.iter())
             .zip(f64_values(&lines, "quantity")?)
             .zip(lines.column("bought")?.bool()?.iter());
-        for (((customer, code), quantity), bought) in rows {
-            let (Some(&customer), Some(&item)) = (
-                customer.and_then(|c| position.get(c)),
-                code.and_then(|c| item_of.get(c)),
-            ) else {
+        for (((customer, item), quantity), bought) in rows {
+            let (Some(customer), Some(item)) = (customer, item) else {
                 continue;
             };
+            let customer = customer as usize;
+            if customer >= histories.len() || item as usize >= items.len() {
+                continue;
+            }
             let bought = bought.unwrap_or(false);
             histories[customer].push(ItemLine {
                 item,
