@@ -100,7 +100,7 @@ pub fn run(
         );
         last = Some(analysis);
     }
-    // Memory first: the workbench timings below hold a second copy of the data.
+    // Memory first: the workbench timings below read the file again for the first frame.
     let peak_mib = peak_resident_mib();
     let tui = last.map_or_else(Vec::new, |analysis| tui_timings(file, analysis, runs));
 
@@ -135,7 +135,7 @@ pub fn run(
 pub fn tui_timings(file: &Path, analysis: Analysis, runs: usize) -> Vec<(String, Option<f64>)> {
     let prepared = std::sync::Arc::new(analysis.prepared);
     let paths =
-        crate::tui::timing::hot_paths(file, prepared, &analysis.model, runs.max(5), (120, 40));
+        crate::tui::timing::hot_paths(file, prepared, analysis.model, runs.max(5), (120, 40));
     vec![
         ("first frame".to_string(), Some(paths.first_frame_ms)),
         ("customer list key".to_string(), Some(paths.key_press_ms)),
