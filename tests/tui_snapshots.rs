@@ -243,7 +243,7 @@ fn hot_path_timings_run_without_a_terminal() {
     let timings = aisle::tui::timing::hot_paths(
         &path,
         Arc::new(analysis.prepared.clone()),
-        &analysis.model,
+        analysis.model.clone(),
         3,
         (120, 40),
     );
