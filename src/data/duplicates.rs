@@ -6,6 +6,7 @@ use std::hash::BuildHasher;
 
 use foldhash::quality::FixedState;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::Result;
 
@@ -28,25 +29,26 @@ impl Key {
         })
     }
 
-    /// Folds each value's hash into the row hashes.
-    fn hash_into(&self, state: &FixedState, hashes: &mut [u64]) {
+    /// Folds the hash of each value from row `offset` on into the row hashes.
+    fn hash_into(&self, state: &FixedState, hashes: &mut [u64], offset: usize) {
+        let (offset, len) = (offset as i64, hashes.len());
         let mut fold = |i: usize, value: u64| {
             hashes[i] = state.hash_one((hashes[i], value));
         };
         match self {
             Key::Text(values) => {
-                for (i, v) in values.iter().enumerate() {
+                for (i, v) in values.slice(offset, len).iter().enumerate() {
                     fold(i, v.map_or(u64::MAX, |s| state.hash_one(s)));
                 }
             }
             Key::Float(values) => {
-                for (i, v) in values.iter().enumerate() {
+                for (i, v) in values.slice(offset, len).iter().enumerate() {
                     // 0.0 and -0.0 are the same number.
                     fold(i, v.map_or(u64::MAX, |f| (f + 0.0).to_bits()));
                 }
             }
             Key::Int(values) => {
-                for (i, v) in values.iter().enumerate() {
+                for (i, v) in values.slice(offset, len).iter().enumerate() {
                     fold(i, v.map_or(u64::MAX, |n| state.hash_one(n)));
                 }
             }
@@ -74,9 +76,15 @@ pub fn repeated_rows(frame: &DataFrame, columns: &[&str]) -> Result<Vec<bool>> {
         .collect::<Result<Vec<Key>>>()?;
     let state = FixedState::with_seed(0x5eed);
     let mut hashes = vec![0u64; frame.height()];
-    for key in &keys {
-        key.hash_into(&state, &mut hashes);
-    }
+    const ROWS_PER_TASK: usize = 1 << 16;
+    hashes
+        .par_chunks_mut(ROWS_PER_TASK)
+        .enumerate()
+        .for_each(|(task, hashes)| {
+            for key in &keys {
+                key.hash_into(&state, hashes, task * ROWS_PER_TASK);
+            }
+        });
     let same = |a: usize, b: usize| keys.iter().all(|key| key.same(a, b));
 
     // The first row of each hash, and the first rows of other values that share one.

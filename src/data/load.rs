@@ -10,6 +10,7 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::dates::{self, DateOrder};
 use super::delimited::{line_of_row, sniff_delimiter, to_utf8, unreadable_csv};
@@ -232,31 +233,49 @@ fn canonicalise(path: &Path, raw: RawTable, options: &LoadOptions) -> Result<Loa
         "row".into(),
         (1..=frame.height() as u32).collect::<Vec<u32>>(),
     )];
-    for role in [
+    // Each column is converted on its own thread; the first error in column order is the
+    // one reported, as if they had been converted one by one.
+    let roles = [
         Role::Invoice,
         Role::StockCode,
         Role::Description,
         Role::Customer,
         Role::Country,
-    ] {
-        let values = match source(role) {
-            Some(name) => text_column(frame.column(&name)?, role == Role::Customer)?,
-            None => Series::full_null(role.key().into(), frame.height(), &DataType::String),
-        };
+        Role::Quantity,
+        Role::UnitPrice,
+        Role::Timestamp,
+    ];
+    let converted: Vec<Result<(Series, Option<DateOrder>)>> = roles
+        .par_iter()
+        .map(|&role| {
+            let name = source(role);
+            let values = match (role, name) {
+                (Role::Quantity | Role::UnitPrice, Some(name)) => (
+                    number_column(path, frame.column(&name)?, &name, decimal_comma)?,
+                    None,
+                ),
+                (Role::Timestamp, Some(name)) => {
+                    let (seconds, order) = timestamp_column(path, frame.column(&name)?, &name)?;
+                    (seconds, Some(order))
+                }
+                (_, Some(name)) => (
+                    text_column(frame.column(&name)?, role == Role::Customer)?,
+                    None,
+                ),
+                (_, None) => (
+                    Series::full_null(role.key().into(), frame.height(), &DataType::String),
+                    None,
+                ),
+            };
+            Ok(values)
+        })
+        .collect();
+    let mut date_order = DateOrder::Iso;
+    for (role, result) in roles.iter().zip(converted) {
+        let (values, order) = result?;
+        date_order = order.unwrap_or(date_order);
         columns.push(values.with_name(role.key().into()).into_column());
     }
-    for role in [Role::Quantity, Role::UnitPrice] {
-        let name = source(role).expect("required roles are always mapped");
-        let values = number_column(path, frame.column(&name)?, &name, decimal_comma)?;
-        columns.push(values.with_name(role.key().into()).into_column());
-    }
-    let date_name = source(Role::Timestamp).expect("required roles are always mapped");
-    let (timestamps, date_order) = timestamp_column(path, frame.column(&date_name)?, &date_name)?;
-    columns.push(
-        timestamps
-            .with_name(Role::Timestamp.key().into())
-            .into_column(),
-    );
 
     let report = LoadReport {
         path: path.to_path_buf(),
