@@ -32,21 +32,27 @@ impl Distances {
             (0..n).collect()
         };
         let m = rows.len();
-        let condensed: Vec<f32> = (0..m)
-            .into_par_iter()
-            .flat_map_iter(|i| {
-                let a = points.row(rows[i]);
-                let rows = &rows;
-                (i + 1..m).map(move |j| {
-                    let b = points.row(rows[j]);
-                    a.iter()
-                        .zip(b.iter())
-                        .map(|(x, y)| (x - y) * (x - y))
-                        .sum::<f64>()
-                        .sqrt() as f32
-                })
-            })
-            .collect();
+        let dims = points.ncols();
+        let flat: Vec<f64> = rows.iter().flat_map(|&r| points.row(r).to_vec()).collect();
+        let point = |i: usize| &flat[i * dims..(i + 1) * dims];
+
+        // One slice of the triangle per row, filled in parallel.
+        let mut condensed = vec![0.0f32; m * m.saturating_sub(1) / 2];
+        let mut row_slices = Vec::with_capacity(m);
+        let mut rest = condensed.as_mut_slice();
+        for i in 0..m {
+            let (row, tail) = rest.split_at_mut(m - i - 1);
+            row_slices.push(row);
+            rest = tail;
+        }
+        row_slices.into_par_iter().enumerate().for_each(|(i, out)| {
+            let a = point(i);
+            for (step, distance) in out.iter_mut().enumerate() {
+                let b = point(i + 1 + step);
+                let squared: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+                *distance = squared.sqrt() as f32;
+            }
+        });
         Distances { rows, condensed }
     }
 
@@ -63,18 +69,29 @@ impl Distances {
     /// Silhouette of every sampled customer, given the labels of the sample alone.
     fn sample_silhouettes(&self, label: &[usize], k: usize) -> Vec<f64> {
         let m = self.rows.len();
-        let mut sums = vec![0.0f64; m * k];
+        // Σ d(i, j) by the label of j, split in two so that both halves are summed in order:
+        // `after[i·k + c]` over j > i, `before[c·m + j]` over i < j with label c.
+        let mut after = vec![0.0f64; m * k];
+        let mut before = vec![0.0f64; k * m];
+        let mut lanes = vec![0.0f64; 4 * k];
         let mut offset = 0;
         for i in 0..m {
             let row = &self.condensed[offset..offset + (m - i - 1)];
             offset += m - i - 1;
-            let (li, si) = (label[i], i * k);
-            for (step, &d) in row.iter().enumerate() {
-                let j = i + 1 + step;
-                sums[si + label[j]] += d as f64;
-                sums[j * k + li] += d as f64;
+            let column = &mut before[label[i] * m + i + 1..(label[i] + 1) * m];
+            for (sum, &d) in column.iter_mut().zip(row) {
+                *sum += f64::from(d);
+            }
+            // Four sets of sums, so that consecutive equal labels do not wait on each other.
+            lanes.fill(0.0);
+            for (step, (&d, &l)) in row.iter().zip(&label[i + 1..]).enumerate() {
+                lanes[(step & 3) * k + l] += f64::from(d);
+            }
+            for (c, sum) in after[i * k..(i + 1) * k].iter_mut().enumerate() {
+                *sum = lanes[c] + lanes[k + c] + lanes[2 * k + c] + lanes[3 * k + c];
             }
         }
+        let sum = |i: usize, c: usize| after[i * k + c] + before[c * m + i];
         let mut sizes = vec![0usize; k];
         for &l in label {
             sizes[l] += 1;
@@ -85,10 +102,10 @@ impl Distances {
                 if sizes[own] <= 1 {
                     return 0.0;
                 }
-                let a = sums[i * k + own] / (sizes[own] - 1) as f64;
+                let a = sum(i, own) / (sizes[own] - 1) as f64;
                 let b = (0..k)
                     .filter(|&c| c != own && sizes[c] > 0)
-                    .map(|c| sums[i * k + c] / sizes[c] as f64)
+                    .map(|c| sum(i, c) / sizes[c] as f64)
                     .fold(f64::INFINITY, f64::min);
                 if !b.is_finite() || a.max(b) == 0.0 {
                     0.0
