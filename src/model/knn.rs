@@ -62,29 +62,25 @@ pub fn purchase_neighbours(purchases: &Purchases, k: usize) -> Vec<Vec<Neighbour
     let per_group: Vec<Vec<Neighbour>> = (0..groups.members.len())
         .into_par_iter()
         .map_init(
-            || (vec![0u32; groups.members.len()], Vec::<u32>::new()),
-            |(common, seen), group| {
+            || vec![0u32; groups.members.len()],
+            |common, group| {
+                // Items in common with every other group, counted without a branch; one pass
+                // over the groups then reads and clears the counts.
                 let own = groups.members[group][0] as usize;
                 for &item in purchases.bought(own) {
                     for &other in &buyers[item as usize] {
-                        if common[other as usize] == 0 {
-                            seen.push(other);
-                        }
                         common[other as usize] += 1;
                     }
                 }
-                let similar: Vec<(u32, f64)> = seen
-                    .iter()
-                    .map(|&other| {
-                        let similarity = common[other as usize] as f64
-                            / ((degree[group] as f64) * (degree[other as usize] as f64)).sqrt();
-                        (other, similarity)
-                    })
-                    .collect();
-                for &other in seen.iter() {
-                    common[other as usize] = 0;
+                let mut similar = Vec::new();
+                for (other, count) in common.iter_mut().enumerate() {
+                    if *count > 0 {
+                        let similarity = *count as f64
+                            / ((degree[group] as f64) * (degree[other] as f64)).sqrt();
+                        similar.push((other as u32, similarity));
+                        *count = 0;
+                    }
                 }
-                seen.clear();
                 groups.nearest_members(similar, k + 1)
             },
         )

@@ -171,19 +171,19 @@ pub fn kmeans_list(
         .collect()
 }
 
-/// Per item: summed weight and number of neighbours who bought it; the customer's own
-/// items are marked so that they are never counted. Kept between customers, so that a
-/// list costs what the neighbours bought rather than the size of the catalogue.
+/// Per item: summed weight and number of neighbours who bought it. Kept between customers
+/// and filled without a branch: the neighbours' items are added up first, then one pass over
+/// the catalogue collects the candidates and clears the tally for the next customer.
 pub struct KnnTally {
-    tally: Vec<(f64, u32)>,
+    sums: Vec<f64>,
+    buyers: Vec<u32>,
 }
 
 impl KnnTally {
-    const OWN: u32 = u32::MAX;
-
     pub fn new(purchases: &Purchases) -> KnnTally {
         KnnTally {
-            tally: vec![(0.0, 0); purchases.items.len()],
+            sums: vec![0.0; purchases.items.len()],
+            buyers: vec![0; purchases.items.len()],
         }
     }
 
@@ -198,38 +198,27 @@ impl KnnTally {
         score: KnnScore,
         n: usize,
     ) -> Vec<Recommendation> {
-        let tally = &mut self.tally;
-        let own = &purchases.histories[customer];
-        for line in own {
-            tally[line.item as usize].1 = Self::OWN;
-        }
-        let mut candidates: Vec<u32> = Vec::new();
+        let (sums, buyers) = (&mut self.sums, &mut self.buyers);
         for neighbour in neighbours {
             let weight = match score {
                 KnnScore::Similarity => neighbour.similarity,
                 KnnScore::Count => 1.0,
             };
             for &item in purchases.bought(neighbour.customer as usize) {
-                let (sum, buyers) = &mut tally[item as usize];
-                if *buyers == Self::OWN {
-                    continue;
-                }
-                if *buyers == 0 {
-                    candidates.push(item);
-                }
-                *sum += weight;
-                *buyers += 1;
+                sums[item as usize] += weight;
+                buyers[item as usize] += 1;
             }
         }
-        let mut candidates: Vec<(u32, f64, u32)> = candidates
-            .into_iter()
-            .map(|item| {
-                let (sum, buyers) = std::mem::take(&mut tally[item as usize]);
-                (item, sum, buyers)
-            })
-            .collect();
-        for line in own {
-            tally[line.item as usize] = (0.0, 0);
+        for line in &purchases.histories[customer] {
+            buyers[line.item as usize] = 0;
+            sums[line.item as usize] = 0.0;
+        }
+        let mut candidates: Vec<(u32, f64, u32)> = Vec::new();
+        for (item, (count, sum)) in buyers.iter_mut().zip(sums.iter_mut()).enumerate() {
+            if *count > 0 {
+                candidates.push((item as u32, *sum, *count));
+                (*count, *sum) = (0, 0.0);
+            }
         }
         rank_candidates(purchases, &mut candidates, n);
         candidates
