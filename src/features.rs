@@ -1,11 +1,15 @@
-//! The 15 features that describe a customer, computed by customer key from the clean
-//! transactions with polars group-bys.
+//! The 15 features that describe a customer, computed from each customer's clean
+//! transactions (grouped by customer key), customers in parallel.
 
+use chrono::Datelike;
 use ndarray::Array2;
 use polars::prelude::*;
+use rayon::prelude::*;
 
-use crate::data::clean::CUSTOMER_RANK;
-use crate::data::{f64_values, i64_values, text_values, EPOCH_WEEKDAY_OFFSET, SECONDS_PER_DAY};
+use crate::data::clean::{CODE_RANK, CUSTOMER_RANK};
+use crate::data::{
+    bool_values, f64_values, i64_values, str_values, Groups, EPOCH_WEEKDAY_OFFSET, SECONDS_PER_DAY,
+};
 use crate::error::{AisleError, Result};
 
 /// Feature names in matrix column order.
@@ -71,105 +75,47 @@ impl CustomerFeatures {
 }
 
 pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
-    if clean.height() == 0 {
+    let groups = Groups::by_key(clean, CUSTOMER_RANK)?;
+    if groups.is_empty() {
         return Err(AisleError::NoCustomers);
     }
-    let day = whole_division(col("timestamp"), SECONDS_PER_DAY);
-    let lines = clean.clone().lazy().with_columns([
-        day.clone().alias("day"),
-        ((day + lit(EPOCH_WEEKDAY_OFFSET)) % lit(7i64)).alias("dow"),
-        whole_division(col("timestamp") % lit(SECONDS_PER_DAY), 3600).alias("hour"),
-        (col("quantity") * col("unit_price")).alias("spend"),
-        (col("timestamp") * lit(1000i64))
-            .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
-            .alias("when"),
-    ]);
-    let by_customer = SortMultipleOptions::default();
+    let lines = Lines::read(clean)?;
+    let summaries: Vec<Summary> = (0..groups.len())
+        .into_par_iter()
+        .map(|c| lines.summary(groups.rows(c)))
+        .collect();
 
-    let totals = lines
-        .clone()
-        .group_by([col(CUSTOMER_RANK)])
-        .agg([
-            col("customer").first(),
-            col("day").max().alias("last_day"),
-            col("timestamp").max().alias("last_seen"),
-            col("invoice").n_unique().alias("transactions"),
-            col("quantity").sum().alias("products"),
-            col("spend").sum().alias("spend"),
-            col("stock_code").n_unique().alias("unique_products"),
-            // Consecutive gaps in file order telescope: their mean is (last − first) / (n − 1).
-            col("day").first().alias("first_line_day"),
-            col("day").last().alias("last_line_day"),
-            len().alias("lines"),
-            col("invoice")
-                .filter(col("cancelled"))
-                .n_unique()
-                .alias("cancellations"),
-        ])
-        .sort([CUSTOMER_RANK], by_customer.clone())
-        .collect()?;
-
-    let dow = mode_by_customer(lines.clone(), "dow")?;
-    let hour = mode_by_customer(lines.clone(), "hour")?;
-    let country = mode_by_customer(lines.clone(), "country")?;
-    let home_market = crate::data::quality::most_frequent(clean, "country", 1)?
-        .into_iter()
-        .next()
-        .map(|(c, _)| c)
-        .unwrap_or_default();
-
-    let monthly = lines
-        .clone()
-        .group_by([
-            col(CUSTOMER_RANK),
-            col("when").dt().year().alias("year"),
-            col("when").dt().month().alias("month"),
-        ])
-        .agg([col("spend").sum()])
-        .sort([CUSTOMER_RANK, "year", "month"], by_customer)
-        .collect()?;
-    let log_last_day = i64_values(&totals, "last_day")?
-        .into_iter()
+    let mut country_rows = vec![0usize; lines.country_names.len()];
+    for country in lines.countries.iter().flatten() {
+        country_rows[*country as usize] += 1;
+    }
+    let home = most_frequent(&country_rows, &lines.country_names);
+    let home_market = home.map_or_else(String::new, |c| lines.country_names[c].to_string());
+    let log_last_day = summaries
+        .iter()
+        .map(|s| s.last_seen.div_euclid(SECONDS_PER_DAY))
         .max()
         .unwrap_or(0);
 
-    let customers = text_values(&totals, "customer")?;
-    let n = customers.len();
-    let last_day = i64_values(&totals, "last_day")?;
-    let transactions = f64_values(&totals, "transactions")?;
-    let products = f64_values(&totals, "products")?;
-    let spend = f64_values(&totals, "spend")?;
-    let unique = f64_values(&totals, "unique_products")?;
-    let first_line = i64_values(&totals, "first_line_day")?;
-    let last_line = i64_values(&totals, "last_line_day")?;
-    let line_count = i64_values(&totals, "lines")?;
-    let cancellations = f64_values(&totals, "cancellations")?;
-    let dow = i64_values(&dow, "dow")?;
-    let hour = i64_values(&hour, "hour")?;
-    let countries = text_values(&country, "country")?;
-    let monthly_stats = monthly_statistics(n, &monthly)?;
-
+    let n = summaries.len();
     let mut values = Array2::<f64>::zeros((n, FEATURE_NAMES.len()));
-    for i in 0..n {
-        let gap = if line_count[i] > 1 {
-            (last_line[i] - first_line[i]) as f64 / (line_count[i] - 1) as f64
-        } else {
-            0.0
-        };
-        let (month_mean, month_std, trend) = monthly_stats[i];
+    for (i, s) in summaries.iter().enumerate() {
+        let transactions = s.transactions as f64;
+        let cancellations = s.cancellations as f64;
+        let (month_mean, month_std, trend) = series_statistics(&s.monthly_spend);
         let row = [
-            (log_last_day - last_day[i]) as f64,
-            transactions[i],
-            products[i],
-            spend[i],
-            spend[i] / transactions[i],
-            unique[i],
-            gap,
-            dow[i] as f64,
-            hour[i] as f64,
-            f64::from(u8::from(countries[i] == home_market)),
-            cancellations[i],
-            cancellations[i] / transactions[i],
+            (log_last_day - s.last_seen.div_euclid(SECONDS_PER_DAY)) as f64,
+            transactions,
+            s.products,
+            s.spend,
+            s.spend / transactions,
+            s.unique_products as f64,
+            s.gap,
+            s.dow as f64,
+            s.hour as f64,
+            f64::from(u8::from(s.country.is_some() && s.country == home)),
+            cancellations,
+            cancellations / transactions,
             month_mean,
             month_std,
             trend,
@@ -178,50 +124,169 @@ pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
     }
 
     Ok(CustomerFeatures {
-        customers,
-        countries,
-        last_seen: i64_values(&totals, "last_seen")?,
+        customers: summaries.iter().map(|s| s.customer.to_string()).collect(),
+        countries: summaries
+            .iter()
+            .map(|s| s.country.map_or("", |c| lines.country_names[c]).to_string())
+            .collect(),
+        last_seen: summaries.iter().map(|s| s.last_seen).collect(),
         values,
         home_market,
     })
 }
 
-/// `value ÷ divisor` rounded down, for non-negative integers, as an integer.
-fn whole_division(value: Expr, divisor: i64) -> Expr {
-    ((value.clone() - value % lit(divisor)) / lit(divisor)).cast(DataType::Int64)
+/// The clean columns the features read, as plain values by row.
+struct Lines<'a> {
+    customer: Vec<Option<&'a str>>,
+    invoice: Vec<Option<&'a str>>,
+    code: Vec<Option<u32>>,
+    timestamp: Vec<i64>,
+    quantity: Vec<f64>,
+    unit_price: Vec<f64>,
+    cancelled: Vec<bool>,
+    /// Each row's country as a position in `country_names`.
+    countries: Vec<Option<u32>>,
+    country_names: Vec<&'a str>,
 }
 
-/// Each customer's most frequent value of `key`, ties to the smallest value.
-fn mode_by_customer(lines: LazyFrame, key: &str) -> Result<DataFrame> {
-    Ok(lines
-        .group_by([col(CUSTOMER_RANK), col(key)])
-        .agg([len().alias("n")])
-        .sort_by_exprs(
-            [col(CUSTOMER_RANK), col("n"), col(key)],
-            SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
-        )
-        .group_by_stable([col(CUSTOMER_RANK)])
-        .agg([col(key).first()])
-        .collect()?)
+/// One customer's lines, summarised.
+struct Summary<'a> {
+    customer: &'a str,
+    last_seen: i64,
+    transactions: usize,
+    cancellations: usize,
+    products: f64,
+    spend: f64,
+    unique_products: usize,
+    /// Mean days between consecutive lines in file order.
+    gap: f64,
+    dow: usize,
+    hour: usize,
+    country: Option<usize>,
+    /// Spend per active month, in month order.
+    monthly_spend: Vec<f64>,
 }
 
-/// Mean, sample standard deviation and least-squares slope of spend over each customer's
-/// active months, in month order. The table is already aggregated: one row per customer
-/// and month, sorted, so this walks a few rows per customer.
-fn monthly_statistics(customers: usize, monthly: &DataFrame) -> Result<Vec<(f64, f64, f64)>> {
-    let ranks = i64_values(monthly, CUSTOMER_RANK)?;
-    let spend = f64_values(monthly, "spend")?;
-    let mut stats = Vec::with_capacity(customers);
-    let mut start = 0;
-    for customer in 0..customers as i64 {
-        let mut end = start;
-        while end < spend.len() && ranks[end] == customer {
-            end += 1;
-        }
-        stats.push(series_statistics(&spend[start..end]));
-        start = end;
+impl<'a> Lines<'a> {
+    fn read(clean: &'a DataFrame) -> Result<Lines<'a>> {
+        let mut country_names: Vec<&str> = Vec::new();
+        let mut position: std::collections::HashMap<&str, u32> = Default::default();
+        let countries = str_values(clean, "country")?
+            .into_iter()
+            .map(|country| {
+                let country = country?;
+                Some(*position.entry(country).or_insert_with(|| {
+                    country_names.push(country);
+                    country_names.len() as u32 - 1
+                }))
+            })
+            .collect();
+        Ok(Lines {
+            customer: str_values(clean, "customer")?,
+            invoice: str_values(clean, "invoice")?,
+            code: clean.column(CODE_RANK)?.u32()?.iter().collect(),
+            timestamp: i64_values(clean, "timestamp")?,
+            quantity: f64_values(clean, "quantity")?,
+            unit_price: f64_values(clean, "unit_price")?,
+            cancelled: bool_values(clean, "cancelled")?,
+            countries,
+            country_names,
+        })
     }
-    Ok(stats)
+
+    /// The summary of one customer's rows (in file order, at least one).
+    fn summary(&self, rows: &[u32]) -> Summary<'a> {
+        let rows: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
+        let day = |row: usize| self.timestamp[row].div_euclid(SECONDS_PER_DAY);
+        let mut dow = [0usize; 7];
+        let mut hour = [0usize; 24];
+        let mut countries = vec![0usize; self.country_names.len()];
+        let mut invoices = Vec::new();
+        let mut codes = Vec::with_capacity(rows.len());
+        let mut months = Vec::with_capacity(rows.len());
+        let (mut products, mut spend, mut last_seen) = (0.0, 0.0, i64::MIN);
+        for &row in &rows {
+            let seconds = self.timestamp[row];
+            let line_spend = self.quantity[row] * self.unit_price[row];
+            last_seen = last_seen.max(seconds);
+            products += self.quantity[row];
+            spend += line_spend;
+            dow[(day(row) + EPOCH_WEEKDAY_OFFSET).rem_euclid(7) as usize] += 1;
+            hour[(seconds.rem_euclid(SECONDS_PER_DAY) / 3600) as usize] += 1;
+            if let Some(country) = self.countries[row] {
+                countries[country as usize] += 1;
+            }
+            // An invoice's lines usually follow one another.
+            let invoice = (self.invoice[row], self.cancelled[row]);
+            if invoices.last() != Some(&invoice) {
+                invoices.push(invoice);
+            }
+            codes.push(self.code[row]);
+            months.push((month_of(seconds), line_spend));
+        }
+        invoices.sort_unstable();
+        invoices.dedup();
+        let cancellations = invoices.iter().filter(|(_, cancelled)| *cancelled).count();
+        invoices.dedup_by_key(|(invoice, _)| *invoice);
+        codes.sort_unstable();
+        codes.dedup();
+        months.sort_by_key(|&(month, _)| month);
+        let mut monthly_spend: Vec<f64> = Vec::new();
+        let mut last_month = None;
+        for (month, line_spend) in months {
+            match monthly_spend.last_mut() {
+                Some(total) if last_month == Some(month) => *total += line_spend,
+                _ => monthly_spend.push(line_spend),
+            }
+            last_month = Some(month);
+        }
+        let (first, last) = (rows[0], rows[rows.len() - 1]);
+        let gap = if rows.len() > 1 {
+            (day(last) - day(first)) as f64 / (rows.len() - 1) as f64
+        } else {
+            0.0
+        };
+        Summary {
+            customer: self.customer[first].unwrap_or_default(),
+            last_seen,
+            transactions: invoices.len(),
+            cancellations,
+            products,
+            spend,
+            unique_products: codes.len(),
+            gap,
+            dow: first_most_frequent(&dow),
+            hour: first_most_frequent(&hour),
+            country: most_frequent(&countries, &self.country_names),
+            monthly_spend,
+        }
+    }
+}
+
+/// Months since year 0 of a time in seconds since 1970 (UTC).
+fn month_of(seconds: i64) -> i64 {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map_or(0, |t| i64::from(t.year()) * 12 + i64::from(t.month0()))
+}
+
+/// The position of the largest count, ties to the first.
+fn first_most_frequent(counts: &[usize]) -> usize {
+    counts
+        .iter()
+        .enumerate()
+        .fold(
+            (0, 0),
+            |best, (i, &n)| if n > best.1 { (i, n) } else { best },
+        )
+        .0
+}
+
+/// The name with the largest count (a count per name), ties to the name first in text
+/// order; `None` when every count is zero.
+fn most_frequent(counts: &[usize], names: &[&str]) -> Option<usize> {
+    (0..counts.len())
+        .filter(|&i| counts[i] > 0)
+        .min_by(|&a, &b| counts[b].cmp(&counts[a]).then(names[a].cmp(names[b])))
 }
 
 fn series_statistics(values: &[f64]) -> (f64, f64, f64) {

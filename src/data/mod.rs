@@ -78,6 +78,67 @@ pub fn ranks(frame: &DataFrame, name: &str) -> Result<UInt32Chunked> {
         .collect())
 }
 
+/// Row positions grouped by an integer key column such as a rank: the rows of key `k` are
+/// [`Groups::rows`]`(k)`, in file order. Rows whose key is missing are left out.
+#[derive(Debug, Clone)]
+pub struct Groups {
+    starts: Vec<usize>,
+    rows: Vec<u32>,
+}
+
+impl Groups {
+    /// A counting sort of the rows by `name`, whose keys are 0, 1, 2, …
+    pub fn by_key(frame: &DataFrame, name: &str) -> Result<Groups> {
+        let keys = frame.column(name)?.u32()?;
+        let groups = keys.max().map_or(0, |k| k as usize + 1);
+        let mut starts = vec![0usize; groups + 1];
+        for key in keys.iter().flatten() {
+            starts[key as usize + 1] += 1;
+        }
+        for g in 0..groups {
+            starts[g + 1] += starts[g];
+        }
+        let mut next = starts.clone();
+        let mut rows = vec![0u32; starts[groups]];
+        for (row, key) in keys.iter().enumerate() {
+            if let Some(key) = key {
+                rows[next[key as usize]] = row as u32;
+                next[key as usize] += 1;
+            }
+        }
+        Ok(Groups { starts, rows })
+    }
+
+    /// The number of keys, including any that no row has.
+    pub fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows of one key, in file order.
+    pub fn rows(&self, key: usize) -> &[u32] {
+        &self.rows[self.starts[key]..self.starts[key + 1]]
+    }
+}
+
+/// A text column's values by row (missing values as `None`), borrowed from the frame.
+pub fn str_values<'a>(frame: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
+    Ok(frame.column(name)?.str()?.iter().collect())
+}
+
+/// A boolean column's values by row (missing values as false).
+pub fn bool_values(frame: &DataFrame, name: &str) -> Result<Vec<bool>> {
+    Ok(frame
+        .column(name)?
+        .bool()?
+        .iter()
+        .map(|v| v.unwrap_or(false))
+        .collect())
+}
+
 /// Stock codes with fewer than two digits are postage, fees and adjustments, not products:
 /// `POST`, `D`, `C2`, `M`, `BANK CHARGES`, `DOT`, `CRUK`.
 pub fn is_product_code(code: &str) -> bool {

@@ -1,10 +1,11 @@
 //! What each customer bought: the product catalogue and, per customer, the products they
-//! touched, aggregated once by a group-by over the clean transactions.
+//! touched, aggregated once from the clean transactions grouped by customer and by product.
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::data::clean::{CODE_RANK, CUSTOMER_RANK};
-use crate::data::{f64_values, text_values};
+use crate::data::{bool_values, f64_values, str_values, Groups};
 use crate::error::Result;
 use crate::features::CustomerFeatures;
 
@@ -43,67 +44,65 @@ pub struct Purchases {
 
 impl Purchases {
     pub fn from_clean(clean: &DataFrame, features: &CustomerFeatures) -> Result<Purchases> {
-        // Exports pad some descriptions with spaces (`PAPER CHAIN KIT 50'S CHRISTMAS `).
-        let catalogue = clean
-            .clone()
-            .lazy()
-            .with_column(col("description").str().strip_chars(lit(Null {})))
-            .group_by([col(CODE_RANK), col("description")])
-            .agg([len().alias("n"), col("stock_code").first()])
-            .sort_by_exprs(
-                [col(CODE_RANK), col("n"), col("description")],
-                SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
-            )
-            .group_by_stable([col(CODE_RANK)])
-            .agg([col("stock_code").first(), col("description").first()])
-            .collect()?;
-        let mut items: Vec<Item> = text_values(&catalogue, "stock_code")?
-            .into_iter()
-            .zip(text_values(&catalogue, "description")?)
-            .map(|(code, description)| Item {
-                buyers: 0,
-                code,
-                description,
+        let descriptions = str_values(clean, "description")?;
+        let codes = str_values(clean, "stock_code")?;
+        let by_code = Groups::by_key(clean, CODE_RANK)?;
+        let mut items: Vec<Item> = (0..by_code.len())
+            .into_par_iter()
+            .map(|code| {
+                let rows = by_code.rows(code);
+                Item {
+                    code: rows
+                        .first()
+                        .and_then(|&r| codes[r as usize])
+                        .unwrap_or_default()
+                        .to_string(),
+                    description: usual_description(rows, &descriptions).to_string(),
+                    buyers: 0,
+                }
             })
             .collect();
 
         // Ranks are positions: customers in the order of the features, items in the order
         // of the catalogue.
-        let lines = clean
-            .clone()
-            .lazy()
-            .group_by([col(CUSTOMER_RANK), col(CODE_RANK)])
-            .agg([
-                col("quantity").sum().alias("quantity"),
-                col("cancelled").not().any(true).alias("bought"),
-            ])
-            .collect()?;
-        let mut histories: Vec<Vec<ItemLine>> = vec![Vec::new(); features.len()];
-        let rows = lines
-            .column(CUSTOMER_RANK)?
-            .u32()?
-            .iter()
-            .zip(lines.column(CODE_RANK)?.u32()?.iter())
-            .zip(f64_values(&lines, "quantity")?)
-            .zip(lines.column("bought")?.bool()?.iter());
-        for (((customer, item), quantity), bought) in rows {
-            let (Some(customer), Some(item)) = (customer, item) else {
-                continue;
-            };
-            let customer = customer as usize;
-            if customer >= histories.len() || item as usize >= items.len() {
-                continue;
-            }
-            let bought = bought.unwrap_or(false);
-            histories[customer].push(ItemLine {
-                item,
-                quantity,
-                bought,
-            });
-        }
+        let item_of_row: Vec<Option<u32>> = clean.column(CODE_RANK)?.u32()?.iter().collect();
+        let quantity = f64_values(clean, "quantity")?;
+        let cancelled = bool_values(clean, "cancelled")?;
+        let by_customer = Groups::by_key(clean, CUSTOMER_RANK)?;
+        let histories: Vec<Vec<ItemLine>> = (0..features.len())
+            .into_par_iter()
+            .map(|customer| {
+                let rows = if customer < by_customer.len() {
+                    by_customer.rows(customer)
+                } else {
+                    &[]
+                };
+                let mut lines: Vec<(u32, usize)> = rows
+                    .iter()
+                    .filter_map(|&r| Some((item_of_row[r as usize]?, r as usize)))
+                    .filter(|&(item, _)| (item as usize) < items.len())
+                    .collect();
+                lines.sort_unstable();
+                let mut history: Vec<ItemLine> = Vec::new();
+                for (item, row) in lines {
+                    let bought = !cancelled[row];
+                    match history.last_mut() {
+                        Some(line) if line.item == item => {
+                            line.quantity += quantity[row];
+                            line.bought |= bought;
+                        }
+                        _ => history.push(ItemLine {
+                            item,
+                            quantity: quantity[row],
+                            bought,
+                        }),
+                    }
+                }
+                history
+            })
+            .collect();
         let mut buyers = vec![0u32; items.len()];
-        for history in &mut histories {
-            history.sort_unstable_by_key(|line| line.item);
+        for history in &histories {
             for line in history.iter().filter(|l| l.bought) {
                 buyers[line.item as usize] += 1;
             }
@@ -153,4 +152,24 @@ impl Purchases {
         lines.truncate(n);
         lines
     }
+}
+
+/// The description a product's rows most often carry, spaces around it trimmed (exports pad
+/// some, as in `PAPER CHAIN KIT 50'S CHRISTMAS `); ties to the first in text order.
+fn usual_description<'a>(rows: &[u32], descriptions: &[Option<&'a str>]) -> &'a str {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for &row in rows {
+        let Some(description) = descriptions[row as usize] else {
+            continue;
+        };
+        let description = description.trim();
+        match counts.iter_mut().find(|(d, _)| *d == description) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((description, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .min_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)))
+        .map_or("", |(d, _)| d)
 }
