@@ -42,31 +42,36 @@ impl Format {
 
 /// One line of the output.
 #[derive(Debug, Clone, Serialize)]
-pub struct Row {
-    pub customer_id: String,
+pub struct Row<'a> {
+    pub customer_id: &'a str,
     pub method: &'static str,
     pub rank: u32,
-    pub stock_code: String,
-    pub description: String,
+    pub stock_code: &'a str,
+    pub description: &'a str,
     pub score: f64,
     pub reason: String,
 }
 
 /// Every customer's lists as rows: K-Means, KNN, then Both, each by rank.
-pub fn rows(prepared: &Prepared, model: &Model) -> Vec<Row> {
+pub fn rows<'a>(prepared: &'a Prepared, model: &Model) -> Vec<Row<'a>> {
     let customers = &prepared.features.customers;
     let items = &prepared.purchases.items;
-    let mut rows = Vec::new();
+    let total = model
+        .recommendations
+        .iter()
+        .map(|l| l.kmeans.len() + l.knn.len() + l.both.len())
+        .sum();
+    let mut rows = Vec::with_capacity(total);
     for (customer, lists) in customers.iter().zip(model.recommendations.iter()) {
         for method in [Method::Kmeans, Method::Knn, Method::Both] {
             for r in lists.list(method) {
                 let item = &items[r.item as usize];
                 rows.push(Row {
-                    customer_id: customer.clone(),
+                    customer_id: customer,
                     method: method.key(),
                     rank: r.rank,
-                    stock_code: item.code.clone(),
-                    description: item.description.clone(),
+                    stock_code: &item.code,
+                    description: &item.description,
                     score: (r.score * 10_000.0).round() / 10_000.0,
                     reason: r.reason.to_string(),
                 });
@@ -177,23 +182,14 @@ fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         rows.len(),
         vec![
-            column(
-                "customer_id",
-                rows.iter().map(|r| r.customer_id.as_str()).collect(),
-            ),
+            column("customer_id", rows.iter().map(|r| r.customer_id).collect()),
             column("method", rows.iter().map(|r| r.method).collect()),
             Column::new(
                 "rank".into(),
                 rows.iter().map(|r| r.rank).collect::<Vec<u32>>(),
             ),
-            column(
-                "stock_code",
-                rows.iter().map(|r| r.stock_code.as_str()).collect(),
-            ),
-            column(
-                "description",
-                rows.iter().map(|r| r.description.as_str()).collect(),
-            ),
+            column("stock_code", rows.iter().map(|r| r.stock_code).collect()),
+            column("description", rows.iter().map(|r| r.description).collect()),
             Column::new(
                 "score".into(),
                 rows.iter().map(|r| r.score).collect::<Vec<f64>>(),

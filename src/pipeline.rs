@@ -10,7 +10,7 @@ use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::clean::{clean, Cleaned, CleaningRules, RowChecks};
+use crate::data::clean::{clean, Cleaned, CleaningRules};
 use crate::data::load::{load, LoadOptions, LoadReport, Loaded};
 use crate::data::quality::{quality_report, QualityReport};
 use crate::error::{AisleError, Result};
@@ -263,10 +263,7 @@ pub fn prepare_frame(
 ) -> Result<Prepared> {
     let mut timings = Timings::default();
     let Loaded { frame, report } = loaded;
-    let (quality, checks) = timings.time(Stage::Quality, observer, || {
-        let checks = RowChecks::new(&frame)?;
-        Ok((quality_report(&frame, &checks)?, checks))
-    })?;
+    let (quality, checks) = timings.time(Stage::Quality, observer, || quality_report(&frame))?;
     let cleaned = timings.time(Stage::Clean, observer, || clean(&frame, &checks, rules))?;
     // The raw rows are not needed past cleaning; on a large log they are most of the memory.
     drop((frame, checks));

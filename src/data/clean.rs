@@ -213,16 +213,23 @@ pub fn clean(raw: &DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Resu
     } else {
         lit("")
     };
-    let frame = kept
+    let mut frame = kept
         .lazy()
         .with_columns([
-            description.str().to_uppercase().alias("description"),
+            description.alias("description"),
             col("country").fill_null(lit("Unknown")),
             is_cancellation().alias("cancelled"),
         ])
         .collect()?;
-    let customer_rank = ranks(&frame, "customer")?.with_name(CUSTOMER_RANK.into());
-    let code_rank = ranks(&frame, "stock_code")?.with_name(CODE_RANK.into());
+    let (upper, (customer_rank, code_rank)) = rayon::join(
+        || upper_case(frame.column("description")?.str()?),
+        || rayon::join(|| ranks(&frame, "customer"), || ranks(&frame, "stock_code")),
+    );
+    if let Some(upper) = upper? {
+        frame.replace("description", upper.into_column())?;
+    }
+    let customer_rank = customer_rank?.with_name(CUSTOMER_RANK.into());
+    let code_rank = code_rank?.with_name(CODE_RANK.into());
     let frame = frame.hstack(&[customer_rank.into_column(), code_rank.into_column()])?;
     Ok(Cleaned {
         frame,
@@ -231,6 +238,25 @@ pub fn clean(raw: &DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Resu
         cancellations_kept,
         cancellations_clean,
     })
+}
+
+/// The column in upper case, or `None` when it already is; only the values with a lower-case
+/// letter are converted.
+fn upper_case(values: &StringChunked) -> Result<Option<StringChunked>> {
+    let needs = |v: &str| v.bytes().any(|b| b.is_ascii_lowercase() || !b.is_ascii());
+    if !values.iter().flatten().any(needs) {
+        return Ok(None);
+    }
+    let upper: StringChunked = values
+        .iter()
+        .map(|v| {
+            v.map(|v| match needs(v) {
+                true => std::borrow::Cow::Owned(v.to_uppercase()),
+                false => std::borrow::Cow::Borrowed(v),
+            })
+        })
+        .collect();
+    Ok(Some(upper.with_name("description".into())))
 }
 
 /// Drops the kept rows whose flag is not `pass`, if the rule is switched on, and records

@@ -32,7 +32,9 @@ pub struct QualityReport {
     pub top_descriptions: Vec<(String, usize)>,
 }
 
-pub fn quality_report(raw: &DataFrame, checks: &RowChecks) -> Result<QualityReport> {
+/// The report of a raw log, with the row checks it counts (which cleaning applies). The
+/// checks and the log-wide counts are independent, so they are computed side by side.
+pub fn quality_report(raw: &DataFrame) -> Result<(QualityReport, RowChecks)> {
     let rows = raw.height();
     let missing = Role::ALL
         .iter()
@@ -41,25 +43,14 @@ pub fn quality_report(raw: &DataFrame, checks: &RowChecks) -> Result<QualityRepo
             (role.key().to_string(), nulls as f64 / rows.max(1) as f64)
         })
         .collect();
-
-    let counts = raw
-        .clone()
-        .lazy()
-        .select([
-            col("timestamp").min().alias("first"),
-            col("timestamp").max().alias("last"),
-            col("invoice").n_unique().alias("invoices"),
-            col("stock_code").n_unique().alias("stock_codes"),
-            col("customer").drop_nulls().n_unique().alias("customers"),
-            col("country").drop_nulls().n_unique().alias("countries"),
-        ])
-        .collect()?;
+    let (checks, summary) = rayon::join(|| RowChecks::new(raw), || Summary::of(raw));
+    let (checks, summary) = (checks?, summary?);
     let count = |name: &str| -> Result<i64> {
-        let value = counts.column(name)?.cast(&DataType::Int64)?;
+        let value = summary.counts.column(name)?.cast(&DataType::Int64)?;
         Ok(value.i64()?.get(0).unwrap_or(0))
     };
     let how_many = |flags: &[bool]| flags.iter().filter(|&&f| f).count();
-    Ok(QualityReport {
+    let report = QualityReport {
         rows,
         missing,
         duplicate_rows: how_many(&checks.repeated),
@@ -73,9 +64,40 @@ pub fn quality_report(raw: &DataFrame, checks: &RowChecks) -> Result<QualityRepo
         stock_codes: count("stock_codes")? as usize,
         customers: count("customers")? as usize,
         countries: count("countries")? as usize,
-        top_stock_codes: most_frequent(raw, "stock_code", 10)?,
-        top_descriptions: most_frequent(raw, "description", 10)?,
-    })
+        top_stock_codes: summary.top_stock_codes,
+        top_descriptions: summary.top_descriptions,
+    };
+    Ok((report, checks))
+}
+
+/// The log-wide counts and most frequent values.
+struct Summary {
+    /// One row: `first`, `last`, `invoices`, `stock_codes`, `customers`, `countries`.
+    counts: DataFrame,
+    top_stock_codes: Vec<(String, usize)>,
+    top_descriptions: Vec<(String, usize)>,
+}
+
+impl Summary {
+    fn of(raw: &DataFrame) -> Result<Summary> {
+        let counts = raw
+            .clone()
+            .lazy()
+            .select([
+                col("timestamp").min().alias("first"),
+                col("timestamp").max().alias("last"),
+                col("invoice").n_unique().alias("invoices"),
+                col("stock_code").n_unique().alias("stock_codes"),
+                col("customer").drop_nulls().n_unique().alias("customers"),
+                col("country").drop_nulls().n_unique().alias("countries"),
+            ])
+            .collect()?;
+        Ok(Summary {
+            counts,
+            top_stock_codes: most_frequent(raw, "stock_code", 10)?,
+            top_descriptions: most_frequent(raw, "description", 10)?,
+        })
+    }
 }
 
 /// The `n` most frequent values of a column, ties by value.
