@@ -67,7 +67,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
     } else if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(path, bytes)?
     } else {
-        read_csv(path, bytes)?
+        read_csv(path, bytes, options)?
     };
     let is_text = raw.delimiter.is_some();
     canonicalise(path, raw, options).map_err(|mut error| {
@@ -105,31 +105,85 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     Ok(unpacked)
 }
 
-fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<RawTable> {
+fn read_csv(path: &Path, bytes: Vec<u8>, options: &LoadOptions) -> Result<RawTable> {
     let (text, encoding) = to_utf8(bytes);
     let delimiter = sniff_delimiter(&text);
     // The text is kept only until the engine has read it, to explain a failure.
-    let frame = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_raise_if_empty(false)
-        .with_parse_options(
-            CsvParseOptions::default()
-                .with_separator(delimiter)
-                .with_quote_char(Some(b'"')),
-        )
-        .into_reader_with_file_handle(Cursor::new(&text[..]))
-        .finish()
-        .map_err(|e| AisleError::Format {
+    let frame = match read_numbers_typed(path, &text, delimiter, options) {
+        Some(frame) => frame,
+        None => csv_frame(&text, delimiter, None, None).map_err(|e| AisleError::Format {
             path: path.to_path_buf(),
             message: unreadable_csv(&text, delimiter, &first_line(&e)),
-        })?;
+        })?,
+    };
     Ok(RawTable {
         frame,
         format: "CSV",
         encoding,
         delimiter: Some(delimiter as char),
     })
+}
+
+/// Every column as text, except those in `numbers`; at most `rows` rows.
+fn csv_frame(
+    text: &[u8],
+    delimiter: u8,
+    rows: Option<usize>,
+    numbers: Option<Schema>,
+) -> PolarsResult<DataFrame> {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_raise_if_empty(false)
+        .with_n_rows(rows)
+        .with_schema_overwrite(numbers.map(Arc::new))
+        .with_parse_options(
+            CsvParseOptions::default()
+                .with_separator(delimiter)
+                .with_quote_char(Some(b'"')),
+        )
+        .into_reader_with_file_handle(Cursor::new(text))
+        .finish()
+}
+
+/// The quantity and price columns read as numbers by the engine as it parses, which needs
+/// neither their text nor a second pass; `None` when the file is not that simple (a decimal
+/// comma, a value the engine cannot read, a missing column), and the text path then reads
+/// it and names any bad value.
+fn read_numbers_typed(
+    path: &Path,
+    text: &[u8],
+    delimiter: u8,
+    options: &LoadOptions,
+) -> Option<DataFrame> {
+    if delimiter != b',' {
+        return None;
+    }
+    let header = csv_frame(text, delimiter, Some(0), None).ok()?;
+    let headers: Vec<String> = header
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let map = ColumnMap::resolve(path, &headers, &options.columns).ok()?;
+    let mut names: Vec<&str> = [Role::Quantity, Role::UnitPrice]
+        .iter()
+        .filter_map(|&role| map.get(role).map(|i| headers[i].as_str()))
+        .collect();
+    names.dedup();
+    let numbers = Schema::from_iter(
+        names
+            .iter()
+            .map(|&name| Field::new(name.into(), DataType::Float64)),
+    );
+    let frame = csv_frame(text, delimiter, None, Some(numbers)).ok()?;
+    let finite = names.iter().all(|&name| {
+        frame
+            .column(name)
+            .and_then(|c| c.f64().map(|v| v.iter().flatten().all(f64::is_finite)))
+            .unwrap_or(false)
+    });
+    finite.then_some(frame)
 }
 
 /// The engine's own sentence, without the hints for its Python users that follow it.
