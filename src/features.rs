@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use crate::data::clean::{CODE_RANK, CUSTOMER_RANK};
 use crate::data::{
-    bool_values, f64_values, i64_values, str_values, Groups, EPOCH_WEEKDAY_OFFSET, SECONDS_PER_DAY,
+    bool_values, f64_values, i64_values, key_values, Groups, TextColumn, EPOCH_WEEKDAY_OFFSET,
+    SECONDS_PER_DAY,
 };
 use crate::error::{AisleError, Result};
 
@@ -86,8 +87,10 @@ pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
         .collect();
 
     let mut country_rows = vec![0usize; lines.country_names.len()];
-    for country in lines.countries.iter().flatten() {
-        country_rows[*country as usize] += 1;
+    for &country in &lines.countries {
+        if let Some(count) = country_rows.get_mut(country as usize) {
+            *count += 1;
+        }
     }
     let home = most_frequent(&country_rows, &lines.country_names);
     let home_market = home.map_or_else(String::new, |c| lines.country_names[c].to_string());
@@ -137,15 +140,15 @@ pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
 
 /// The clean columns the features read, as plain values by row.
 struct Lines<'a> {
-    customer: Vec<Option<&'a str>>,
-    invoice: Vec<Option<&'a str>>,
-    code: Vec<Option<u32>>,
+    customer: TextColumn,
+    invoice: TextColumn,
+    code: Vec<u32>,
     timestamp: Vec<i64>,
     quantity: Vec<f64>,
     unit_price: Vec<f64>,
     cancelled: Vec<bool>,
-    /// Each row's country as a position in `country_names`.
-    countries: Vec<Option<u32>>,
+    /// Each row's country as a position in `country_names` (`u32::MAX` if missing).
+    countries: Vec<u32>,
     country_names: Vec<&'a str>,
 }
 
@@ -171,20 +174,23 @@ impl<'a> Lines<'a> {
     fn read(clean: &'a DataFrame) -> Result<Lines<'a>> {
         let mut country_names: Vec<&str> = Vec::new();
         let mut position: std::collections::HashMap<&str, u32> = Default::default();
-        let countries = str_values(clean, "country")?
-            .into_iter()
+        let countries = clean
+            .column("country")?
+            .str()?
+            .iter()
             .map(|country| {
-                let country = country?;
-                Some(*position.entry(country).or_insert_with(|| {
-                    country_names.push(country);
-                    country_names.len() as u32 - 1
-                }))
+                country.map_or(u32::MAX, |country| {
+                    *position.entry(country).or_insert_with(|| {
+                        country_names.push(country);
+                        country_names.len() as u32 - 1
+                    })
+                })
             })
             .collect();
         Ok(Lines {
-            customer: str_values(clean, "customer")?,
-            invoice: str_values(clean, "invoice")?,
-            code: clean.column(CODE_RANK)?.u32()?.iter().collect(),
+            customer: TextColumn::new(clean, "customer")?,
+            invoice: TextColumn::new(clean, "invoice")?,
+            code: key_values(clean, CODE_RANK)?,
             timestamp: i64_values(clean, "timestamp")?,
             quantity: f64_values(clean, "quantity")?,
             unit_price: f64_values(clean, "unit_price")?,
@@ -195,7 +201,7 @@ impl<'a> Lines<'a> {
     }
 
     /// The summary of one customer's rows (in file order, at least one).
-    fn summary(&self, rows: &[u32]) -> Summary<'a> {
+    fn summary(&self, rows: &[u32]) -> Summary<'_> {
         let rows: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
         let day = |row: usize| self.timestamp[row].div_euclid(SECONDS_PER_DAY);
         let mut dow = [0usize; 7];
@@ -213,11 +219,11 @@ impl<'a> Lines<'a> {
             spend += line_spend;
             dow[(day(row) + EPOCH_WEEKDAY_OFFSET).rem_euclid(7) as usize] += 1;
             hour[(seconds.rem_euclid(SECONDS_PER_DAY) / 3600) as usize] += 1;
-            if let Some(country) = self.countries[row] {
-                countries[country as usize] += 1;
+            if let Some(count) = countries.get_mut(self.countries[row] as usize) {
+                *count += 1;
             }
             // An invoice's lines usually follow one another.
-            let invoice = (self.invoice[row], self.cancelled[row]);
+            let invoice = (self.invoice.get(row), self.cancelled[row]);
             if invoices.last() != Some(&invoice) {
                 invoices.push(invoice);
             }
@@ -247,7 +253,7 @@ impl<'a> Lines<'a> {
             0.0
         };
         Summary {
-            customer: self.customer[first].unwrap_or_default(),
+            customer: self.customer.get(first).unwrap_or_default(),
             last_seen,
             transactions: invoices.len(),
             cancellations,

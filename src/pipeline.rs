@@ -264,9 +264,10 @@ pub fn prepare_frame(
     let mut timings = Timings::default();
     let Loaded { frame, report } = loaded;
     let (quality, checks) = timings.time(Stage::Quality, observer, || quality_report(&frame))?;
-    let cleaned = timings.time(Stage::Clean, observer, || clean(&frame, &checks, rules))?;
-    // The raw rows are not needed past cleaning; on a large log they are most of the memory.
-    drop((frame, checks));
+    // Cleaning frees the raw rows as it copies what it keeps: on a large log they are most of
+    // the memory.
+    let cleaned = timings.time(Stage::Clean, observer, || clean(frame, &checks, rules))?;
+    drop(checks);
     let (features, purchases) = timings.time(Stage::Features, observer, || {
         let features = customer_features(&cleaned.frame)?;
         let purchases = Purchases::from_clean(&cleaned.frame, &features)?;

@@ -152,7 +152,10 @@ impl RowChecks {
 ///
 /// Identical rows meet the same fate under every rule, so the copies found in the whole log
 /// are the copies among the rows a rule has left; likewise the non-product codes.
-pub fn clean(raw: &DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Result<Cleaned> {
+///
+/// The raw rows are taken, and each raw column is freed as soon as its kept rows are copied,
+/// so that a large log is never in memory twice.
+pub fn clean(raw: DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Result<Cleaned> {
     let rows_in = raw.height();
     let mut keep = vec![true; rows_in];
     let mut counts = Vec::new();
@@ -206,8 +209,15 @@ pub fn clean(raw: &DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Resu
     );
     let cancellations_clean = count_cancellations(&keep);
 
-    // The rows are copied once, here.
-    let kept = raw.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+    // The rows are copied once, here, a column at a time.
+    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    let kept_rows = keep.iter().filter(|&&k| k).count();
+    drop(keep);
+    let mut kept = Vec::with_capacity(raw.width());
+    for column in raw.into_columns() {
+        kept.push(column.filter(&mask)?);
+    }
+    let kept = DataFrame::new(kept_rows, kept)?;
     let description = if checks.has_descriptions {
         col("description")
     } else {

@@ -124,9 +124,46 @@ impl Groups {
     }
 }
 
-/// A text column's values by row (missing values as `None`), borrowed from the frame.
-pub fn str_values<'a>(frame: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>> {
-    Ok(frame.column(name)?.str()?.iter().collect())
+/// A text column's values by row, read in place from its pieces, without a copy.
+pub struct TextColumn {
+    values: StringChunked,
+    /// The first row of each piece.
+    starts: Vec<usize>,
+}
+
+impl TextColumn {
+    pub fn new(frame: &DataFrame, name: &str) -> Result<TextColumn> {
+        let values = frame.column(name)?.str()?.clone();
+        let starts = values
+            .downcast_iter()
+            .scan(0, |start, piece| {
+                let first = *start;
+                *start += piece.len();
+                Some(first)
+            })
+            .collect();
+        Ok(TextColumn { values, starts })
+    }
+
+    /// The value at `row`; `None` when it is missing (or past the end).
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let piece = self
+            .starts
+            .partition_point(|&start| start <= row)
+            .checked_sub(1)?;
+        let array = self.values.downcast_iter().nth(piece)?;
+        array.get(row - self.starts[piece])
+    }
+}
+
+/// An integer key column such as a rank, by row, with `u32::MAX` where it is missing.
+pub fn key_values(frame: &DataFrame, name: &str) -> Result<Vec<u32>> {
+    Ok(frame
+        .column(name)?
+        .u32()?
+        .iter()
+        .map(|v| v.unwrap_or(u32::MAX))
+        .collect())
 }
 
 /// A boolean column's values by row (missing values as false).

@@ -5,7 +5,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::data::clean::{CODE_RANK, CUSTOMER_RANK};
-use crate::data::{bool_values, f64_values, str_values, Groups};
+use crate::data::{bool_values, f64_values, key_values, Groups, TextColumn};
 use crate::error::Result;
 use crate::features::CustomerFeatures;
 
@@ -44,8 +44,8 @@ pub struct Purchases {
 
 impl Purchases {
     pub fn from_clean(clean: &DataFrame, features: &CustomerFeatures) -> Result<Purchases> {
-        let descriptions = str_values(clean, "description")?;
-        let codes = str_values(clean, "stock_code")?;
+        let descriptions = TextColumn::new(clean, "description")?;
+        let codes = TextColumn::new(clean, "stock_code")?;
         let by_code = Groups::by_key(clean, CODE_RANK)?;
         let mut items: Vec<Item> = (0..by_code.len())
             .into_par_iter()
@@ -54,7 +54,7 @@ impl Purchases {
                 Item {
                     code: rows
                         .first()
-                        .and_then(|&r| codes[r as usize])
+                        .and_then(|&r| codes.get(r as usize))
                         .unwrap_or_default()
                         .to_string(),
                     description: usual_description(rows, &descriptions).to_string(),
@@ -65,7 +65,7 @@ impl Purchases {
 
         // Ranks are positions: customers in the order of the features, items in the order
         // of the catalogue.
-        let item_of_row: Vec<Option<u32>> = clean.column(CODE_RANK)?.u32()?.iter().collect();
+        let item_of_row = key_values(clean, CODE_RANK)?;
         let quantity = f64_values(clean, "quantity")?;
         let cancelled = bool_values(clean, "cancelled")?;
         let by_customer = Groups::by_key(clean, CUSTOMER_RANK)?;
@@ -79,7 +79,7 @@ impl Purchases {
                 };
                 let mut lines: Vec<(u32, usize)> = rows
                     .iter()
-                    .filter_map(|&r| Some((item_of_row[r as usize]?, r as usize)))
+                    .map(|&r| (item_of_row[r as usize], r as usize))
                     .filter(|&(item, _)| (item as usize) < items.len())
                     .collect();
                 lines.sort_unstable();
@@ -156,10 +156,10 @@ impl Purchases {
 
 /// The description a product's rows most often carry, spaces around it trimmed (exports pad
 /// some, as in `PAPER CHAIN KIT 50'S CHRISTMAS `); ties to the first in text order.
-fn usual_description<'a>(rows: &[u32], descriptions: &[Option<&'a str>]) -> &'a str {
+fn usual_description<'a>(rows: &[u32], descriptions: &'a TextColumn) -> &'a str {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for &row in rows {
-        let Some(description) = descriptions[row as usize] else {
+        let Some(description) = descriptions.get(row as usize) else {
             continue;
         };
         let description = description.trim();

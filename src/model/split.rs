@@ -187,7 +187,8 @@ pub fn holdout(
 ) -> Result<Holdout> {
     let split = split_log(loaded, split)?;
     let prepared = pipeline::prepare_frame(split.train, rules, observer)?;
-    let test = clean(&split.test, &RowChecks::new(&split.test)?, rules)?.frame;
+    let checks = RowChecks::new(&split.test)?;
+    let test = clean(split.test.clone(), &checks, rules)?.frame;
     let (active, scored) = later_purchases(&test, &prepared)?;
     Ok(Holdout {
         split: split.date,
