@@ -7,6 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::error::{AisleError, Result};
@@ -52,33 +53,42 @@ pub struct Row<'a> {
     pub reason: String,
 }
 
-/// Every customer's lists as rows: K-Means, KNN, then Both, each by rank.
-pub fn rows<'a>(prepared: &'a Prepared, model: &Model) -> Vec<Row<'a>> {
-    let customers = &prepared.features.customers;
-    let items = &prepared.purchases.items;
-    let total = model
+/// How many rows [`rows`] makes.
+pub fn row_count(model: &Model) -> usize {
+    model
         .recommendations
         .iter()
         .map(|l| l.kmeans.len() + l.knn.len() + l.both.len())
-        .sum();
-    let mut rows = Vec::with_capacity(total);
-    for (customer, lists) in customers.iter().zip(model.recommendations.iter()) {
-        for method in [Method::Kmeans, Method::Knn, Method::Both] {
-            for r in lists.list(method) {
-                let item = &items[r.item as usize];
-                rows.push(Row {
-                    customer_id: customer,
-                    method: method.key(),
-                    rank: r.rank,
-                    stock_code: &item.code,
-                    description: &item.description,
-                    score: (r.score * 10_000.0).round() / 10_000.0,
-                    reason: r.reason.to_string(),
-                });
-            }
-        }
-    }
-    rows
+        .sum()
+}
+
+/// Every customer's lists as rows: K-Means, KNN, then Both, each by rank, made as they are
+/// read so that a large shop's lists are never all in memory at once.
+pub fn rows<'a>(prepared: &'a Prepared, model: &'a Model) -> impl Iterator<Item = Row<'a>> + 'a {
+    let items = &prepared.purchases.items;
+    prepared
+        .features
+        .customers
+        .iter()
+        .zip(model.recommendations.iter())
+        .flat_map(move |(customer, lists)| {
+            [Method::Kmeans, Method::Knn, Method::Both]
+                .into_iter()
+                .flat_map(move |method| {
+                    lists.list(method).iter().map(move |r| {
+                        let item = &items[r.item as usize];
+                        Row {
+                            customer_id: customer,
+                            method: method.key(),
+                            rank: r.rank,
+                            stock_code: &item.code,
+                            description: &item.description,
+                            score: (r.score * 10_000.0).round() / 10_000.0,
+                            reason: r.reason.to_string(),
+                        }
+                    })
+                })
+        })
 }
 
 /// The format `destination` asks for, if it may be written: a known extension, not the
@@ -115,8 +125,8 @@ pub fn check_destination(
 
 /// Writes `rows` to `destination`. Refuses to replace `input` and, unless `overwrite`,
 /// any existing file.
-pub fn write_rows(
-    rows: &[Row],
+pub fn write_rows<'a>(
+    rows: impl IntoIterator<Item = Row<'a>>,
     destination: &Path,
     input: Option<&Path>,
     overwrite: bool,
@@ -152,19 +162,43 @@ pub fn write_rows(
         .unwrap_or_else(|_| destination.to_path_buf()))
 }
 
-fn write_format(rows: &[Row], format: Format, path: &Path) -> std::result::Result<(), String> {
+/// The columns of the output, in order.
+const COLUMNS: [&str; 7] = [
+    "customer_id",
+    "method",
+    "rank",
+    "stock_code",
+    "description",
+    "score",
+    "reason",
+];
+
+fn write_format<'a>(
+    rows: impl IntoIterator<Item = Row<'a>>,
+    format: Format,
+    path: &Path,
+) -> std::result::Result<(), String> {
     let file = File::create(path).map_err(|e| e.to_string())?;
     let mut out = BufWriter::new(file);
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, rows).map_err(|e| e.to_string())?;
+            let mut json = serde_json::Serializer::pretty(&mut out);
+            let mut list = json.serialize_seq(None).map_err(|e| e.to_string())?;
+            for row in rows {
+                list.serialize_element(&row).map_err(|e| e.to_string())?;
+            }
+            list.end().map_err(|e| e.to_string())?;
             out.write_all(b"\n").map_err(|e| e.to_string())?;
         }
         Format::Csv => {
-            let mut frame = frame(rows).map_err(|e| e.to_string())?;
-            CsvWriter::new(&mut out)
-                .finish(&mut frame)
-                .map_err(|e| e.to_string())?;
+            let mut csv = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(&mut out);
+            csv.write_record(COLUMNS).map_err(|e| e.to_string())?;
+            for row in rows {
+                csv.serialize(row).map_err(|e| e.to_string())?;
+            }
+            csv.flush().map_err(|e| e.to_string())?;
         }
         Format::Parquet => {
             let mut frame = frame(rows).map_err(|e| e.to_string())?;
@@ -177,24 +211,29 @@ fn write_format(rows: &[Row], format: Format, path: &Path) -> std::result::Resul
     file.sync_all().map_err(|e| e.to_string())
 }
 
-fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
-    let column = |name: &str, values: Vec<&str>| Column::new(name.into(), values);
+fn frame<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> PolarsResult<DataFrame> {
+    let (mut customers, mut methods, mut ranks, mut codes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut descriptions, mut scores, mut reasons) = (Vec::new(), Vec::new(), Vec::new());
+    for row in rows {
+        customers.push(row.customer_id);
+        methods.push(row.method);
+        ranks.push(row.rank);
+        codes.push(row.stock_code);
+        descriptions.push(row.description);
+        scores.push(row.score);
+        reasons.push(row.reason);
+    }
     DataFrame::new(
-        rows.len(),
+        ranks.len(),
         vec![
-            column("customer_id", rows.iter().map(|r| r.customer_id).collect()),
-            column("method", rows.iter().map(|r| r.method).collect()),
-            Column::new(
-                "rank".into(),
-                rows.iter().map(|r| r.rank).collect::<Vec<u32>>(),
-            ),
-            column("stock_code", rows.iter().map(|r| r.stock_code).collect()),
-            column("description", rows.iter().map(|r| r.description).collect()),
-            Column::new(
-                "score".into(),
-                rows.iter().map(|r| r.score).collect::<Vec<f64>>(),
-            ),
-            column("reason", rows.iter().map(|r| r.reason.as_str()).collect()),
+            Column::new(COLUMNS[0].into(), customers),
+            Column::new(COLUMNS[1].into(), methods),
+            Column::new(COLUMNS[2].into(), ranks),
+            Column::new(COLUMNS[3].into(), codes),
+            Column::new(COLUMNS[4].into(), descriptions),
+            Column::new(COLUMNS[5].into(), scores),
+            Column::new(COLUMNS[6].into(), reasons),
         ],
     )
 }

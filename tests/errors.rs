@@ -485,7 +485,7 @@ fn recommend_never_overwrites_its_input() {
     let input = Records::sample(300).write(&folder.path().join("sales.csv"), ',');
     let before = std::fs::read(&input).unwrap();
 
-    let error = write_rows(&[], &input, Some(&input), true).unwrap_err();
+    let error = write_rows(std::iter::empty(), &input, Some(&input), true).unwrap_err();
     assert!(
         error.to_string().contains("that is the input file"),
         "{error}"
@@ -509,7 +509,7 @@ fn recommend_keeps_an_existing_output_without_force() {
     let output = folder.path().join("recs.csv");
     std::fs::write(&output, "last week's lists\n").unwrap();
 
-    let error = write_rows(&[], &output, None, false).unwrap_err();
+    let error = write_rows(std::iter::empty(), &output, None, false).unwrap_err();
     assert!(error.to_string().contains("pass --force"), "{error}");
 
     let sample = sample_log();
@@ -535,7 +535,7 @@ fn recommend_refuses_an_unknown_extension_before_reading_the_log() {
     let folder = TempDir::new().unwrap();
     let output = folder.path().join("recs.txt");
 
-    let error = write_rows(&[], &output, None, false).unwrap_err();
+    let error = write_rows(std::iter::empty(), &output, None, false).unwrap_err();
     assert!(
         error.to_string().contains(".csv, .json or .parquet"),
         "{error}"

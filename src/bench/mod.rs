@@ -88,7 +88,7 @@ pub fn run(
             .collect();
         let written = Instant::now();
         let rows = export::rows(&analysis.prepared, &analysis.model);
-        export::write_rows(&rows, &destination, Some(file), true)?;
+        export::write_rows(rows, &destination, Some(file), true)?;
         stages.push(("write".to_string(), milliseconds(written)));
         totals.push(milliseconds(start));
         per_run.push(stages);

@@ -179,7 +179,7 @@ pub fn export_to_data_dir(
         .find(|p| !p.exists())
         .unwrap_or_else(|| folder.join(format!("{base}.csv")));
     let rows = export::rows(prepared, model);
-    export::write_rows(&rows, &path, None, false)
+    export::write_rows(rows, &path, None, false)
         .map(|path| path.display().to_string())
         .map_err(|e| e.to_string())
 }
