@@ -157,15 +157,23 @@ impl Purchases {
 /// The description a product's rows most often carry, spaces around it trimmed (exports pad
 /// some, as in `PAPER CHAIN KIT 50'S CHRISTMAS `); ties to the first in text order.
 fn usual_description<'a>(rows: &[u32], descriptions: &'a TextColumn) -> &'a str {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
+    // Counted as written, which a product's rows mostly share, then merged once trimmed.
+    let mut written: Vec<(&str, usize)> = Vec::new();
     for &row in rows {
         let Some(description) = descriptions.get(row as usize) else {
             continue;
         };
+        match written.iter_mut().find(|(d, _)| *d == description) {
+            Some((_, n)) => *n += 1,
+            None => written.push((description, 1)),
+        }
+    }
+    let mut counts: Vec<(&str, usize)> = Vec::with_capacity(written.len());
+    for (description, n) in written {
         let description = description.trim();
         match counts.iter_mut().find(|(d, _)| *d == description) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((description, 1)),
+            Some((_, total)) => *total += n,
+            None => counts.push((description, n)),
         }
     }
     counts
