@@ -159,7 +159,12 @@ fn read_numbers_typed(
     if delimiter != b',' {
         return None;
     }
-    let header = csv_frame(text, delimiter, Some(0), None).ok()?;
+    // The header alone, not the whole text: the engine would scan it all to read no rows.
+    let first_line = text
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text, |end| &text[..=end]);
+    let header = csv_frame(first_line, delimiter, Some(0), None).ok()?;
     let headers: Vec<String> = header
         .get_column_names()
         .iter()
