@@ -8,6 +8,7 @@ use foldhash::quality::FixedState;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::Groups;
 use crate::error::Result;
 
 /// One column, read as its type.
@@ -87,26 +88,46 @@ pub fn repeated_rows(frame: &DataFrame, columns: &[&str]) -> Result<Vec<bool>> {
         });
     let same = |a: usize, b: usize| keys.iter().all(|key| key.same(a, b));
 
-    // The first row of each hash, and the first rows of other values that share one.
-    let mut first: HashMap<u64, u32, _> =
-        HashMap::with_capacity_and_hasher(hashes.len(), foldhash::fast::FixedState::default());
-    let mut shared: HashMap<u64, Vec<u32>> = HashMap::new();
+    // Rows are split by the top bits of their hash, in row order: equal rows share a part,
+    // and each part's table is small enough to stay in cache and is searched on its own.
+    let parts = Groups::from_keys(|| hashes.iter().map(|h| Some((h >> 56) as u32)), 256);
+    let found: Vec<Vec<u32>> = (0..parts.len())
+        .into_par_iter()
+        .map(|part| {
+            let rows = parts.rows(part);
+            // The first row of each hash, and the first rows of other values that share one.
+            let mut first: HashMap<u64, u32, _> = HashMap::with_capacity_and_hasher(
+                rows.len(),
+                foldhash::fast::FixedState::default(),
+            );
+            let mut shared: HashMap<u64, Vec<u32>> = HashMap::new();
+            let mut repeated = Vec::new();
+            for &row in rows {
+                let hash = hashes[row as usize];
+                let earlier = *first.entry(hash).or_insert(row) as usize;
+                if earlier == row as usize {
+                    continue;
+                }
+                if same(earlier, row as usize) {
+                    repeated.push(row);
+                    continue;
+                }
+                let others = shared.entry(hash).or_default();
+                if others
+                    .iter()
+                    .any(|&other| same(other as usize, row as usize))
+                {
+                    repeated.push(row);
+                } else {
+                    others.push(row);
+                }
+            }
+            repeated
+        })
+        .collect();
     let mut repeated = vec![false; hashes.len()];
-    for (row, &hash) in hashes.iter().enumerate() {
-        let earlier = *first.entry(hash).or_insert(row as u32) as usize;
-        if earlier == row {
-            continue;
-        }
-        if same(earlier, row) {
-            repeated[row] = true;
-            continue;
-        }
-        let others = shared.entry(hash).or_default();
-        if others.iter().any(|&other| same(other as usize, row)) {
-            repeated[row] = true;
-        } else {
-            others.push(row as u32);
-        }
+    for row in found.into_iter().flatten() {
+        repeated[row as usize] = true;
     }
     Ok(repeated)
 }

@@ -91,8 +91,17 @@ impl Groups {
     pub fn by_key(frame: &DataFrame, name: &str) -> Result<Groups> {
         let keys = frame.column(name)?.u32()?;
         let groups = keys.max().map_or(0, |k| k as usize + 1);
+        Ok(Groups::from_keys(|| keys.iter(), groups))
+    }
+
+    /// A counting sort of the rows by their keys, each below `groups`; `keys` gives the
+    /// keys in row order, each time it is called.
+    pub fn from_keys<I: Iterator<Item = Option<u32>>>(
+        keys: impl Fn() -> I,
+        groups: usize,
+    ) -> Groups {
         let mut starts = vec![0usize; groups + 1];
-        for key in keys.iter().flatten() {
+        for key in keys().flatten() {
             starts[key as usize + 1] += 1;
         }
         for g in 0..groups {
@@ -100,13 +109,13 @@ impl Groups {
         }
         let mut next = starts.clone();
         let mut rows = vec![0u32; starts[groups]];
-        for (row, key) in keys.iter().enumerate() {
+        for (row, key) in keys().enumerate() {
             if let Some(key) = key {
                 rows[next[key as usize]] = row as u32;
                 next[key as usize] += 1;
             }
         }
-        Ok(Groups { starts, rows })
+        Groups { starts, rows }
     }
 
     /// The number of keys, including any that no row has.
