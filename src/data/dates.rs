@@ -4,6 +4,7 @@
 //! never guessed row by row.
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 /// How the day and month are ordered in a column of dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,44 +85,70 @@ pub fn parse_column<'a>(
     values: impl ExactSizeIterator<Item = Option<&'a str>>,
 ) -> Result<(Vec<Option<i64>>, DateOrder), DateError> {
     let text: Vec<&str> = values.map(|v| v.map_or("", str::trim)).collect();
-    let mut parts: Vec<Option<Parts>> = Vec::with_capacity(text.len());
-    for (index, &value) in text.iter().enumerate() {
-        // The lines of one invoice share a time: a repeat is not read again.
-        if index > 0 && text[index - 1] == value {
-            parts.push(parts[index - 1]);
-            continue;
+    let parts: Vec<Option<Parts>> = in_pieces(&text, |start, piece| {
+        let mut parts: Vec<Option<Parts>> = Vec::with_capacity(piece.len());
+        for (i, &value) in piece.iter().enumerate() {
+            // The lines of one invoice share a time: a repeat is not read again.
+            if i > 0 && piece[i - 1] == value {
+                parts.push(parts[i - 1]);
+                continue;
+            }
+            match Some(value).filter(|v| !v.is_empty()) {
+                None => parts.push(None),
+                Some(v) => match split(v) {
+                    Some(p) => parts.push(Some(p)),
+                    None => {
+                        return Err(DateError::new(
+                            start + i,
+                            "expected a date such as 2010-12-01 08:26, 12/1/2010 8:26 or \
+                             01/12/2010 08:26",
+                        ))
+                    }
+                },
+            }
         }
-        match Some(value).filter(|v| !v.is_empty()) {
-            None => parts.push(None),
-            Some(v) => match split(v) {
-                Some(p) => parts.push(Some(p)),
-                None => {
-                    return Err(DateError::new(
-                        index,
-                        "expected a date such as 2010-12-01 08:26, 12/1/2010 8:26 or \
-                         01/12/2010 08:26",
-                    ))
-                }
-            },
-        }
-    }
+        Ok(parts)
+    })?;
 
     let order = decide_order(&parts, |index| text[index])?;
-    let mut seconds = Vec::with_capacity(parts.len());
-    for (index, p) in parts.iter().enumerate() {
-        if index > 0 && text[index - 1] == text[index] {
-            seconds.push(seconds[index - 1]);
-            continue;
+    let seconds = in_pieces(&parts, |start, piece| {
+        let mut seconds: Vec<Option<i64>> = Vec::with_capacity(piece.len());
+        for (i, p) in piece.iter().enumerate() {
+            let index = start + i;
+            if i > 0 && text[index - 1] == text[index] {
+                seconds.push(seconds[i - 1]);
+                continue;
+            }
+            match p {
+                None => seconds.push(None),
+                Some(p) => match to_seconds(p, order) {
+                    Some(s) => seconds.push(Some(s)),
+                    None => return Err(DateError::new(index, "no such day or time")),
+                },
+            }
         }
-        match p {
-            None => seconds.push(None),
-            Some(p) => match to_seconds(p, order) {
-                Some(s) => seconds.push(Some(s)),
-                None => return Err(DateError::new(index, "no such day or time")),
-            },
-        }
-    }
+        Ok(seconds)
+    })?;
     Ok((seconds, order))
+}
+
+/// `work` on consecutive pieces of `values` in parallel (given each piece's first index),
+/// the results joined in order; the first error in row order is the one returned.
+fn in_pieces<T: Sync, U: Send>(
+    values: &[T],
+    work: impl Fn(usize, &[T]) -> Result<Vec<U>, DateError> + Sync,
+) -> Result<Vec<U>, DateError> {
+    const PIECE: usize = 1 << 16;
+    let pieces: Vec<Result<Vec<U>, DateError>> = values
+        .par_chunks(PIECE)
+        .enumerate()
+        .map(|(n, piece)| work(n * PIECE, piece))
+        .collect();
+    let mut joined = Vec::with_capacity(values.len());
+    for piece in pieces {
+        joined.extend(piece?);
+    }
+    Ok(joined)
 }
 
 /// Picks the day/month order that fits every value. When every value fits both, sales logs
