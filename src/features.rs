@@ -6,7 +6,7 @@ use ndarray::Array2;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::data::clean::{CODE_RANK, CUSTOMER_RANK};
+use crate::data::clean::CODE_RANK;
 use crate::data::{
     bool_values, f64_values, i64_values, key_values, Groups, TextColumn, EPOCH_WEEKDAY_OFFSET,
     SECONDS_PER_DAY,
@@ -75,15 +75,15 @@ impl CustomerFeatures {
     }
 }
 
-pub fn customer_features(clean: &DataFrame) -> Result<CustomerFeatures> {
-    let groups = Groups::by_key(clean, CUSTOMER_RANK)?;
-    if groups.is_empty() {
+/// The features of every customer; `by_customer` groups the clean rows by customer rank.
+pub fn customer_features(clean: &DataFrame, by_customer: &Groups) -> Result<CustomerFeatures> {
+    if by_customer.is_empty() {
         return Err(AisleError::NoCustomers);
     }
     let lines = Lines::read(clean)?;
-    let summaries: Vec<Summary> = (0..groups.len())
+    let summaries: Vec<Summary> = (0..by_customer.len())
         .into_par_iter()
-        .map(|c| lines.summary(groups.rows(c)))
+        .map(|c| lines.summary(by_customer.rows(c)))
         .collect();
 
     let mut country_rows = vec![0usize; lines.country_names.len()];

@@ -10,9 +10,10 @@ use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::clean::{clean, Cleaned, CleaningRules};
+use crate::data::clean::{clean, Cleaned, CleaningRules, CUSTOMER_RANK};
 use crate::data::load::{load, LoadOptions, LoadReport, Loaded};
 use crate::data::quality::{quality_report, QualityReport};
+use crate::data::Groups;
 use crate::error::{AisleError, Result};
 use crate::features::{customer_features, CustomerFeatures, DAY_OF_WEEK, IS_HOME};
 use crate::model::cluster::{self, best_k, Profile, Segmentation, SilhouetteScore};
@@ -269,8 +270,9 @@ pub fn prepare_frame(
     let cleaned = timings.time(Stage::Clean, observer, || clean(frame, &checks, rules))?;
     drop(checks);
     let (features, purchases) = timings.time(Stage::Features, observer, || {
-        let features = customer_features(&cleaned.frame)?;
-        let purchases = Purchases::from_clean(&cleaned.frame, &features)?;
+        let by_customer = Groups::by_key(&cleaned.frame, CUSTOMER_RANK)?;
+        let features = customer_features(&cleaned.frame, &by_customer)?;
+        let purchases = Purchases::from_clean(&cleaned.frame, &by_customer)?;
         Ok((features, purchases))
     })?;
     Ok(Prepared {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duplicates::repeated_rows;
 use super::schema::Role;
-use super::{is_cancellation, non_product_codes, ranks, stock_code_in};
+use super::{bool_values, is_cancellation, non_product_codes, ranks, stock_code_in};
 use crate::error::Result;
 
 /// Descriptions of lines that are services, not products.
@@ -124,14 +124,7 @@ impl RowChecks {
             ])
             .collect()?;
         // A missing value fails the check, as it fails a filter.
-        let flags = |name: &str| -> Result<Vec<bool>> {
-            Ok(checks
-                .column(name)?
-                .bool()?
-                .iter()
-                .map(|v| v.unwrap_or(false))
-                .collect())
-        };
+        let flags = |name: &str| bool_values(&checks, name);
         let keys: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
         Ok(RowChecks {
             has_descriptions,
@@ -218,19 +211,14 @@ pub fn clean(raw: DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Resul
         kept.push(column.filter(&mask)?);
     }
     let kept = DataFrame::new(kept_rows, kept)?;
-    let description = if checks.has_descriptions {
-        col("description")
-    } else {
-        lit("")
-    };
-    let mut frame = kept
-        .lazy()
-        .with_columns([
-            description.alias("description"),
-            col("country").fill_null(lit("Unknown")),
-            is_cancellation().alias("cancelled"),
-        ])
-        .collect()?;
+    let mut columns = vec![
+        col("country").fill_null(lit("Unknown")),
+        is_cancellation().alias("cancelled"),
+    ];
+    if !checks.has_descriptions {
+        columns.push(lit("").alias("description"));
+    }
+    let mut frame = kept.lazy().with_columns(columns).collect()?;
     let (upper, (customer_rank, code_rank)) = rayon::join(
         || upper_case(frame.column("description")?.str()?),
         || rayon::join(|| ranks(&frame, "customer"), || ranks(&frame, "stock_code")),

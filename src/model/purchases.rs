@@ -4,10 +4,9 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::data::clean::{CODE_RANK, CUSTOMER_RANK};
+use crate::data::clean::CODE_RANK;
 use crate::data::{bool_values, f64_values, key_values, Groups, TextColumn};
 use crate::error::Result;
-use crate::features::CustomerFeatures;
 
 /// A product as customers see it.
 #[derive(Debug, Clone)]
@@ -43,7 +42,9 @@ pub struct Purchases {
 }
 
 impl Purchases {
-    pub fn from_clean(clean: &DataFrame, features: &CustomerFeatures) -> Result<Purchases> {
+    /// Histories for every customer of `by_customer`, which groups the clean rows by
+    /// customer rank (the order of [`crate::features::CustomerFeatures`]).
+    pub fn from_clean(clean: &DataFrame, by_customer: &Groups) -> Result<Purchases> {
         let descriptions = TextColumn::new(clean, "description")?;
         let codes = TextColumn::new(clean, "stock_code")?;
         let by_code = Groups::by_key(clean, CODE_RANK)?;
@@ -68,16 +69,11 @@ impl Purchases {
         let item_of_row = key_values(clean, CODE_RANK)?;
         let quantity = f64_values(clean, "quantity")?;
         let cancelled = bool_values(clean, "cancelled")?;
-        let by_customer = Groups::by_key(clean, CUSTOMER_RANK)?;
-        let histories: Vec<Vec<ItemLine>> = (0..features.len())
+        let histories: Vec<Vec<ItemLine>> = (0..by_customer.len())
             .into_par_iter()
             .map(|customer| {
-                let rows = if customer < by_customer.len() {
-                    by_customer.rows(customer)
-                } else {
-                    &[]
-                };
-                let mut lines: Vec<(u32, usize)> = rows
+                let mut lines: Vec<(u32, usize)> = by_customer
+                    .rows(customer)
                     .iter()
                     .map(|&r| (item_of_row[r as usize], r as usize))
                     .filter(|&(item, _)| (item as usize) < items.len())

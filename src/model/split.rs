@@ -188,7 +188,7 @@ pub fn holdout(
     let split = split_log(loaded, split)?;
     let prepared = pipeline::prepare_frame(split.train, rules, observer)?;
     let checks = RowChecks::new(&split.test)?;
-    let test = clean(split.test.clone(), &checks, rules)?.frame;
+    let test = clean(split.test, &checks, rules)?.frame;
     let (active, scored) = later_purchases(&test, &prepared)?;
     Ok(Holdout {
         split: split.date,
