@@ -6,7 +6,7 @@
 //! (shop time); plus `row`, the 1-based data row in the file, for error messages.
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::dates::{self, DateOrder};
 use super::delimited::{line_of_row, sniff_delimiter, to_utf8, unreadable_csv};
+use super::gzip;
 use super::schema::{ColumnChoice, ColumnMap, Role};
 use crate::error::{AisleError, Result};
 
@@ -90,19 +91,11 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         source,
     };
     let bytes = std::fs::read(path).map_err(io_error)?;
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
+    if gzip::is_gzip(&bytes) {
+        gzip::unpack(&bytes).map_err(io_error)
+    } else {
+        Ok(bytes)
     }
-    // A gzip file ends with its unpacked size (modulo 4 GiB): one allocation of the right
-    // size, not a doubling buffer that copies and touches twice the memory.
-    let stated = bytes[bytes.len().saturating_sub(4)..]
-        .try_into()
-        .map_or(0, |tail: [u8; 4]| u32::from_le_bytes(tail) as usize);
-    let mut unpacked = Vec::with_capacity(stated.max(bytes.len() * 4) + 1);
-    flate2::read::MultiGzDecoder::new(&bytes[..])
-        .read_to_end(&mut unpacked)
-        .map_err(io_error)?;
-    Ok(unpacked)
 }
 
 fn read_csv(path: &Path, bytes: Vec<u8>, options: &LoadOptions) -> Result<RawTable> {

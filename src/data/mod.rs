@@ -6,6 +6,7 @@ pub mod clean;
 pub mod dates;
 pub mod delimited;
 pub mod duplicates;
+pub mod gzip;
 pub mod load;
 pub mod quality;
 pub mod schema;
