@@ -213,13 +213,16 @@ impl KnnTally {
             buyers[line.item as usize] = 0;
             sums[line.item as usize] = 0.0;
         }
-        let mut candidates: Vec<(u32, f64, u32)> = Vec::new();
+        // Written whether or not a neighbour bought the item, and kept by moving on: many
+        // items are and many are not, and a branch on it would often be mispredicted.
+        let mut candidates: Vec<(u32, f64, u32)> = vec![(0, 0.0, 0); buyers.len()];
+        let mut kept = 0;
         for (item, (count, sum)) in buyers.iter_mut().zip(sums.iter_mut()).enumerate() {
-            if *count > 0 {
-                candidates.push((item as u32, *sum, *count));
-                (*count, *sum) = (0, 0.0);
-            }
+            candidates[kept] = (item as u32, *sum, *count);
+            kept += usize::from(*count > 0);
+            (*count, *sum) = (0, 0.0);
         }
+        candidates.truncate(kept);
         rank_candidates(purchases, &mut candidates, n);
         candidates
             .into_iter()
@@ -238,6 +241,9 @@ impl KnnTally {
 }
 
 /// Keeps the best `n` candidates (item, score, neighbours who bought it), best first.
+///
+/// One pass with the best so far kept in order: most candidates lose to the last of them
+/// at the first comparison, which is cheaper than partitioning them all.
 fn rank_candidates(purchases: &Purchases, candidates: &mut Vec<(u32, f64, u32)>, n: usize) {
     let items = &purchases.items;
     let order = |a: &(u32, f64, u32), b: &(u32, f64, u32)| {
@@ -246,12 +252,20 @@ fn rank_candidates(purchases: &Purchases, candidates: &mut Vec<(u32, f64, u32)>,
             .then(items[b.0 as usize].buyers.cmp(&items[a.0 as usize].buyers))
             .then(a.0.cmp(&b.0))
     };
-    if candidates.len() > n && n > 0 {
-        candidates.select_nth_unstable_by(n - 1, order);
-        candidates.truncate(n);
+    let mut best: Vec<(u32, f64, u32)> = Vec::with_capacity(n + 1);
+    for &candidate in candidates.iter() {
+        if best.len() == n
+            && best
+                .last()
+                .is_none_or(|last| order(&candidate, last).is_ge())
+        {
+            continue;
+        }
+        let at = best.partition_point(|kept| order(kept, &candidate).is_lt());
+        best.insert(at, candidate);
+        best.truncate(n);
     }
-    candidates.sort_by(order);
-    candidates.truncate(n);
+    *candidates = best;
 }
 
 /// Items on both lists, scored by the reciprocal-rank sum 1/KNN rank + 1/K-Means rank and
