@@ -181,18 +181,30 @@ pub fn silhouette_sweep(
     let sample = sampled.then(|| points.select(Axis(0), &distances.rows));
     let fitted = sample.as_ref().unwrap_or(points);
     let top = (*K_RANGE.end()).min(fitted.nrows().saturating_sub(1));
-    (*K_RANGE.start()..=top)
-        .into_par_iter()
-        .map(|k| {
+    let ks: Vec<usize> = (*K_RANGE.start()..=top).collect();
+    let labels = ks
+        .par_iter()
+        .map(|&k| {
             let labels = kmeans_runs(fitted, k, seed, SWEEP_RUNS)?.labels;
-            let score = if sampled {
-                distances.mean_silhouette_of_sample(&labels, k)
+            // Labels of the customers the silhouette is computed on.
+            Ok(if sampled {
+                labels
             } else {
-                distances.mean_silhouette(&labels, k)
-            };
-            Ok(SilhouetteScore { k, score })
+                distances.rows.iter().map(|&r| labels[r]).collect()
+            })
         })
-        .collect()
+        .collect::<Result<Vec<Vec<usize>>>>()?;
+    let labellings: Vec<(&[usize], usize)> = labels
+        .iter()
+        .zip(&ks)
+        .map(|(labels, &k)| (labels.as_slice(), k))
+        .collect();
+    let scores = distances.mean_silhouettes_of_sample(&labellings);
+    Ok(ks
+        .into_iter()
+        .zip(scores)
+        .map(|(k, score)| SilhouetteScore { k, score })
+        .collect())
 }
 
 /// The K with the highest mean silhouette (the smaller K on a tie).

@@ -68,30 +68,94 @@ impl Distances {
 
     /// Silhouette of every sampled customer, given the labels of the sample alone.
     fn sample_silhouettes(&self, label: &[usize], k: usize) -> Vec<f64> {
+        self.sample_silhouettes_of_all(&[(label, k)]).remove(0)
+    }
+
+    /// [`Self::sample_silhouettes`] of several labellings (labels of the sample, number of
+    /// segments) in one pass over the distances: a block of rows is read from memory once
+    /// and summed for every labelling while it is in cache.
+    fn sample_silhouettes_of_all(&self, labellings: &[(&[usize], usize)]) -> Vec<Vec<f64>> {
+        const BLOCK: usize = 32;
         let m = self.rows.len();
-        // Σ d(i, j) by the label of j, split in two so that both halves are summed in order:
-        // `after[i·k + c]` over j > i, `before[c·m + j]` over i < j with label c.
-        let mut after = vec![0.0f64; m * k];
-        let mut before = vec![0.0f64; k * m];
-        let mut lanes = vec![0.0f64; 4 * k];
-        let mut offset = 0;
-        for i in 0..m {
-            let row = &self.condensed[offset..offset + (m - i - 1)];
-            offset += m - i - 1;
-            let column = &mut before[label[i] * m + i + 1..(label[i] + 1) * m];
-            for (sum, &d) in column.iter_mut().zip(row) {
-                *sum += f64::from(d);
-            }
-            // Four sets of sums, so that consecutive equal labels do not wait on each other.
-            lanes.fill(0.0);
-            for (step, (&d, &l)) in row.iter().zip(&label[i + 1..]).enumerate() {
-                lanes[(step & 3) * k + l] += f64::from(d);
-            }
-            for (c, sum) in after[i * k..(i + 1) * k].iter_mut().enumerate() {
-                *sum = lanes[c] + lanes[k + c] + lanes[2 * k + c] + lanes[3 * k + c];
+        // Where row i of the triangle starts: rows 0..i hold m − 1, m − 2, … values.
+        let start = |i: usize| i * (2 * m - i - 1) / 2;
+        let mut sums: Vec<Sums> = labellings.iter().map(|&(_, k)| Sums::new(m, k)).collect();
+        for block in (0..m).step_by(BLOCK) {
+            for (sum, &(label, k)) in sums.iter_mut().zip(labellings) {
+                for i in block..(block + BLOCK).min(m) {
+                    let row = &self.condensed[start(i)..start(i) + (m - i - 1)];
+                    sum.add_row(i, row, label, k);
+                }
             }
         }
-        let sum = |i: usize, c: usize| after[i * k + c] + before[c * m + i];
+        sums.into_iter()
+            .zip(labellings)
+            .map(|(sum, &(label, k))| sum.silhouettes(label, k))
+            .collect()
+    }
+
+    /// Mean silhouette of each labelling of the sampled customers (labels of the sample, in
+    /// sample order; number of segments), the labellings shared out among the cores.
+    pub fn mean_silhouettes_of_sample(&self, labellings: &[(&[usize], usize)]) -> Vec<f64> {
+        let per_core = labellings
+            .len()
+            .div_ceil(rayon::current_num_threads())
+            .max(1);
+        labellings
+            .par_chunks(per_core)
+            .flat_map_iter(|part| {
+                self.sample_silhouettes_of_all(part)
+                    .into_iter()
+                    .map(|s| mean(&s))
+            })
+            .collect()
+    }
+
+    pub fn mean_silhouette(&self, labels: &[usize], k: usize) -> f64 {
+        mean(&self.silhouettes(labels, k))
+    }
+}
+
+/// Sums of distances by segment for one labelling, split in two so that both halves are
+/// summed in order: `after[i·k + c]` over j > i, `before[c·m + j]` over i < j with label c.
+struct Sums {
+    m: usize,
+    after: Vec<f64>,
+    before: Vec<f64>,
+    lanes: Vec<f64>,
+}
+
+impl Sums {
+    fn new(m: usize, k: usize) -> Sums {
+        Sums {
+            m,
+            after: vec![0.0; m * k],
+            before: vec![0.0; k * m],
+            lanes: vec![0.0; 4 * k],
+        }
+    }
+
+    /// Adds row `i` of the triangle, `d(i, j)` for j > i.
+    fn add_row(&mut self, i: usize, row: &[f32], label: &[usize], k: usize) {
+        let m = self.m;
+        let column = &mut self.before[label[i] * m + i + 1..(label[i] + 1) * m];
+        for (sum, &d) in column.iter_mut().zip(row) {
+            *sum += f64::from(d);
+        }
+        // Four sets of sums, so that consecutive equal labels do not wait on each other.
+        let lanes = &mut self.lanes;
+        lanes.fill(0.0);
+        for (step, (&d, &l)) in row.iter().zip(&label[i + 1..]).enumerate() {
+            lanes[(step & 3) * k + l] += f64::from(d);
+        }
+        for (c, sum) in self.after[i * k..(i + 1) * k].iter_mut().enumerate() {
+            *sum = lanes[c] + lanes[k + c] + lanes[2 * k + c] + lanes[3 * k + c];
+        }
+    }
+
+    fn silhouettes(&self, label: &[usize], k: usize) -> Vec<f64> {
+        let m = self.m;
+        let sum = |i: usize, c: usize| self.after[i * k + c] + self.before[c * m + i];
         let mut sizes = vec![0usize; k];
         for &l in label {
             sizes[l] += 1;
@@ -114,15 +178,6 @@ impl Distances {
                 }
             })
             .collect()
-    }
-
-    pub fn mean_silhouette(&self, labels: &[usize], k: usize) -> f64 {
-        mean(&self.silhouettes(labels, k))
-    }
-
-    /// Mean silhouette given labels of the sampled customers only, in sample order.
-    pub fn mean_silhouette_of_sample(&self, sample_labels: &[usize], k: usize) -> f64 {
-        mean(&self.sample_silhouettes(sample_labels, k))
     }
 }
 
