@@ -174,16 +174,23 @@ impl<'a> Lines<'a> {
     fn read(clean: &'a DataFrame) -> Result<Lines<'a>> {
         let mut country_names: Vec<&str> = Vec::new();
         let mut position: std::collections::HashMap<&str, u32> = Default::default();
+        // The lines of an invoice sit together and share a country: repeats skip the lookup.
+        let mut last: Option<(&str, u32)> = None;
         let countries = clean
             .column("country")?
             .str()?
             .iter()
             .map(|country| {
-                country.map_or(u32::MAX, |country| {
-                    *position.entry(country).or_insert_with(|| {
-                        country_names.push(country);
-                        country_names.len() as u32 - 1
-                    })
+                country.map_or(u32::MAX, |country| match last {
+                    Some((name, id)) if name == country => id,
+                    _ => {
+                        let id = *position.entry(country).or_insert_with(|| {
+                            country_names.push(country);
+                            country_names.len() as u32 - 1
+                        });
+                        last = Some((country, id));
+                        id
+                    }
                 })
             })
             .collect();

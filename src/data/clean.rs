@@ -3,6 +3,7 @@
 //! are dropped; cancellations are kept and flagged; descriptions are upper-cased.
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::duplicates::repeated_rows;
@@ -206,10 +207,11 @@ pub fn clean(raw: DataFrame, checks: &RowChecks, rules: &CleaningRules) -> Resul
     let mask = BooleanChunked::from_slice("keep".into(), &keep);
     let kept_rows = keep.iter().filter(|&&k| k).count();
     drop(keep);
-    let mut kept = Vec::with_capacity(raw.width());
-    for column in raw.into_columns() {
-        kept.push(column.filter(&mask)?);
-    }
+    let kept = raw
+        .into_columns()
+        .into_par_iter()
+        .map(|column| column.filter(&mask))
+        .collect::<PolarsResult<Vec<Column>>>()?;
     let kept = DataFrame::new(kept_rows, kept)?;
     let mut columns = vec![
         col("country").fill_null(lit("Unknown")),

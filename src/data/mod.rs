@@ -22,17 +22,30 @@ pub const SECONDS_PER_DAY: i64 = 86_400;
 /// A frame column as plain `f64`s (missing values as NaN).
 pub fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
     let column = frame.column(name)?.cast(&DataType::Float64)?;
-    Ok(column
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect())
+    Ok(plain_values(column.f64()?, f64::NAN))
 }
 
 /// A frame column as plain `i64`s (missing values as 0).
 pub fn i64_values(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
     let column = frame.column(name)?.cast(&DataType::Int64)?;
-    Ok(column.i64()?.iter().map(|v| v.unwrap_or(0)).collect())
+    Ok(plain_values(column.i64()?, 0))
+}
+
+/// The values of a numeric column, `missing` where there is none; a piece without missing
+/// values is copied as it is.
+fn plain_values<T: PolarsNumericType>(
+    values: &ChunkedArray<T>,
+    missing: T::Native,
+) -> Vec<T::Native> {
+    let mut plain = Vec::with_capacity(values.len());
+    for piece in values.downcast_iter() {
+        if piece.validity().is_none_or(|valid| valid.unset_bits() == 0) {
+            plain.extend_from_slice(piece.values());
+        } else {
+            plain.extend(piece.iter().map(|v| v.copied().unwrap_or(missing)));
+        }
+    }
+    plain
 }
 
 /// A frame column as owned strings (missing values as empty).
@@ -49,33 +62,37 @@ pub fn text_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
 /// (missing values stay missing): an integer key that groups and sorts like the text.
 pub fn ranks(frame: &DataFrame, name: &str) -> Result<UInt32Chunked> {
     let values = frame.column(name)?.str()?;
-    let mut distinct: Vec<&str> = values
-        .iter()
-        .flatten()
-        .collect::<std::collections::HashSet<&str>>()
-        .into_iter()
-        .collect();
-    distinct.sort_unstable();
-    let rank: std::collections::HashMap<&str, u32> = distinct
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (*v, i as u32))
-        .collect();
+    // Each distinct value numbered as it first appears, then renumbered in text order.
+    let mut first_seen: std::collections::HashMap<&str, u32> = Default::default();
+    let mut distinct: Vec<&str> = Vec::new();
     // Lines of one invoice sit together and share a customer: repeats skip the lookup.
     let mut last: Option<(&str, u32)> = None;
-    Ok(values
+    let seen: Vec<Option<u32>> = values
         .iter()
         .map(|v| {
             let v = v?;
             match last {
-                Some((value, r)) if value == v => Some(r),
+                Some((value, id)) if value == v => Some(id),
                 _ => {
-                    let r = rank[v];
-                    last = Some((v, r));
-                    Some(r)
+                    let id = *first_seen.entry(v).or_insert_with(|| {
+                        distinct.push(v);
+                        distinct.len() as u32 - 1
+                    });
+                    last = Some((v, id));
+                    Some(id)
                 }
             }
         })
+        .collect();
+    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
+    order.sort_unstable_by_key(|&id| distinct[id as usize]);
+    let mut rank = vec![0u32; distinct.len()];
+    for (position, &id) in order.iter().enumerate() {
+        rank[id as usize] = position as u32;
+    }
+    Ok(seen
+        .into_iter()
+        .map(|id| id.map(|id| rank[id as usize]))
         .collect())
 }
 
@@ -168,12 +185,7 @@ impl TextColumn {
 
 /// An integer key column such as a rank, by row, with `u32::MAX` where it is missing.
 pub fn key_values(frame: &DataFrame, name: &str) -> Result<Vec<u32>> {
-    Ok(frame
-        .column(name)?
-        .u32()?
-        .iter()
-        .map(|v| v.unwrap_or(u32::MAX))
-        .collect())
+    Ok(plain_values(frame.column(name)?.u32()?, u32::MAX))
 }
 
 /// A boolean column's values by row (missing values as false).
