@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::knn::Neighbour;
@@ -308,8 +307,9 @@ pub struct Agreement {
 
 pub fn agreement(lists: &[CustomerRecommendations]) -> Agreement {
     let n = lists.len();
+    // Summed in customer order, so the mean is the same to the last digit on every run.
     let (with, jaccard) = lists
-        .par_iter()
+        .iter()
         .map(|r| {
             let common = r.both.len();
             let union = r.knn.len() + r.kmeans.len() - common;
@@ -320,7 +320,7 @@ pub fn agreement(lists: &[CustomerRecommendations]) -> Agreement {
             };
             (usize::from(common > 0), j)
         })
-        .reduce(|| (0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        .fold((0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
     Agreement {
         customers_with_agreement: with as f64 / n.max(1) as f64,
         mean_jaccard: jaccard / n.max(1) as f64,
