@@ -305,6 +305,9 @@ fn run(cli: Cli) -> Result<()> {
                 report::thousands(analysis.prepared.features.len()),
                 written.display()
             );
+            // The process ends here: the system takes back the data and models at once,
+            // faster than freeing them piece by piece (about 10 ms on the bundled log).
+            std::mem::forget(analysis);
             Ok(())
         }
         Some(Command::Evaluate {

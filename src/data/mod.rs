@@ -190,12 +190,21 @@ pub fn key_values(frame: &DataFrame, name: &str) -> Result<Vec<u32>> {
 
 /// A boolean column's values by row (missing values as false).
 pub fn bool_values(frame: &DataFrame, name: &str) -> Result<Vec<bool>> {
-    Ok(frame
-        .column(name)?
-        .bool()?
-        .iter()
-        .map(|v| v.unwrap_or(false))
-        .collect())
+    let values = frame.column(name)?.bool()?;
+    let mut plain = Vec::with_capacity(values.len());
+    for piece in values.downcast_iter() {
+        match piece.validity() {
+            Some(valid) if valid.unset_bits() > 0 => plain.extend(
+                piece
+                    .values()
+                    .iter()
+                    .zip(valid.iter())
+                    .map(|(v, valid)| v && valid),
+            ),
+            _ => plain.extend(piece.values().iter()),
+        }
+    }
+    Ok(plain)
 }
 
 /// Stock codes with fewer than two digits are postage, fees and adjustments, not products:

@@ -1,6 +1,8 @@
 //! The data-quality report of a raw log: what is missing, repeated, cancelled or odd,
 //! before any row is removed.
 
+use std::collections::{HashMap, HashSet};
+
 use polars::prelude::*;
 use serde::Serialize;
 
@@ -45,10 +47,6 @@ pub fn quality_report(raw: &DataFrame) -> Result<(QualityReport, RowChecks)> {
         .collect();
     let (checks, summary) = rayon::join(|| RowChecks::new(raw), || Summary::of(raw));
     let (checks, summary) = (checks?, summary?);
-    let count = |name: &str| -> Result<i64> {
-        let value = summary.counts.column(name)?.cast(&DataType::Int64)?;
-        Ok(value.i64()?.get(0).unwrap_or(0))
-    };
     let how_many = |flags: &[bool]| flags.iter().filter(|&&f| f).count();
     let report = QualityReport {
         rows,
@@ -58,12 +56,12 @@ pub fn quality_report(raw: &DataFrame) -> Result<(QualityReport, RowChecks)> {
         non_product_rows: how_many(&checks.non_product),
         non_product_codes: checks.non_product_codes.clone(),
         non_positive_price_rows: how_many(&checks.non_positive_price),
-        first_timestamp: count("first")?,
-        last_timestamp: count("last")?,
-        invoices: count("invoices")? as usize,
-        stock_codes: count("stock_codes")? as usize,
-        customers: count("customers")? as usize,
-        countries: count("countries")? as usize,
+        first_timestamp: summary.first,
+        last_timestamp: summary.last,
+        invoices: summary.invoices,
+        stock_codes: summary.stock_codes,
+        customers: summary.customers,
+        countries: summary.countries,
         top_stock_codes: summary.top_stock_codes,
         top_descriptions: summary.top_descriptions,
     };
@@ -72,52 +70,88 @@ pub fn quality_report(raw: &DataFrame) -> Result<(QualityReport, RowChecks)> {
 
 /// The log-wide counts and most frequent values.
 struct Summary {
-    /// One row: `first`, `last`, `invoices`, `stock_codes`, `customers`, `countries`.
-    counts: DataFrame,
+    first: i64,
+    last: i64,
+    invoices: usize,
+    stock_codes: usize,
+    customers: usize,
+    countries: usize,
     top_stock_codes: Vec<(String, usize)>,
     top_descriptions: Vec<(String, usize)>,
 }
 
 impl Summary {
+    /// Each column is counted on its own, side by side. Invoices, customers and countries
+    /// change only between invoices, so runs of one value are looked up once.
     fn of(raw: &DataFrame) -> Result<Summary> {
-        let counts = raw
-            .clone()
-            .lazy()
-            .select([
-                col("timestamp").min().alias("first"),
-                col("timestamp").max().alias("last"),
-                col("invoice").n_unique().alias("invoices"),
-                col("stock_code").n_unique().alias("stock_codes"),
-                col("customer").drop_nulls().n_unique().alias("customers"),
-                col("country").drop_nulls().n_unique().alias("countries"),
-            ])
-            .collect()?;
+        let text = |name: &str| -> Result<StringChunked> {
+            Ok(raw.column(name)?.cast(&DataType::String)?.str()?.clone())
+        };
+        let (invoice, customer, country) = (text("invoice")?, text("customer")?, text("country")?);
+        let (stock_code, description) = (text("stock_code")?, text("description")?);
+        let timestamp = raw.column("timestamp")?.cast(&DataType::Int64)?;
+        let timestamp = timestamp.i64()?;
+        let ((invoices, customers), (countries, (codes, descriptions))) = rayon::join(
+            || rayon::join(|| distinct(&invoice), || distinct(&customer)),
+            || {
+                rayon::join(
+                    || distinct(&country),
+                    || rayon::join(|| counts(&stock_code), || counts(&description)),
+                )
+            },
+        );
+        // Like a query's unique count, a missing invoice or stock code is one more value.
+        let with_missing =
+            |values: &StringChunked, n: usize| n + usize::from(values.null_count() > 0);
         Ok(Summary {
-            counts,
-            top_stock_codes: most_frequent(raw, "stock_code", 10)?,
-            top_descriptions: most_frequent(raw, "description", 10)?,
+            first: timestamp.min().unwrap_or(0),
+            last: timestamp.max().unwrap_or(0),
+            invoices: with_missing(&invoice, invoices),
+            stock_codes: with_missing(&stock_code, codes.len()),
+            customers,
+            countries,
+            top_stock_codes: most_frequent(codes, TOP),
+            top_descriptions: most_frequent(descriptions, TOP),
         })
     }
 }
 
-/// The `n` most frequent values of a column, ties by value.
-pub fn most_frequent(frame: &DataFrame, column: &str, n: usize) -> Result<Vec<(String, usize)>> {
-    let top = frame
-        .clone()
-        .lazy()
-        .filter(col(column).is_not_null())
-        .group_by([col(column)])
-        .agg([len().alias("n")])
-        .sort_by_exprs(
-            [col("n"), col(column)],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        )
-        .limit(n as IdxSize)
-        .collect()?;
-    let values = super::text_values(&top, column)?;
-    let counts = super::i64_values(&top, "n")?;
-    Ok(values
+/// How many of the most frequent stock codes and descriptions the report lists.
+const TOP: usize = 10;
+
+/// The number of distinct values of a text column, missing values left out.
+fn distinct(values: &StringChunked) -> usize {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut last = None;
+    for value in values.iter().flatten() {
+        if last != Some(value) {
+            seen.insert(value);
+            last = Some(value);
+        }
+    }
+    seen.len()
+}
+
+/// Rows per distinct value of a text column, missing values left out.
+fn counts(values: &StringChunked) -> HashMap<&str, usize> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for value in values.iter().flatten() {
+        *counts.entry(value).or_default() += 1;
+    }
+    counts
+}
+
+/// The `n` most frequent values, ties by value.
+fn most_frequent(counts: HashMap<&str, usize>, n: usize) -> Vec<(String, usize)> {
+    let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
+    let order = |a: &(&str, usize), b: &(&str, usize)| b.1.cmp(&a.1).then(a.0.cmp(b.0));
+    if ranked.len() > n && n > 0 {
+        ranked.select_nth_unstable_by(n - 1, order);
+    }
+    ranked.truncate(n);
+    ranked.sort_by(order);
+    ranked
         .into_iter()
-        .zip(counts.into_iter().map(|c| c as usize))
-        .collect())
+        .map(|(value, count)| (value.to_string(), count))
+        .collect()
 }
