@@ -81,74 +81,61 @@ impl DateError {
 
 /// Reads every value as seconds since 1970-01-01 00:00 (local shop time, no zone).
 /// Empty values become `None`; anything else unreadable is an error naming its index.
+///
+/// The lines of one invoice share a time, so each run of equal values is read once.
 pub fn parse_column<'a>(
     values: impl ExactSizeIterator<Item = Option<&'a str>>,
 ) -> Result<(Vec<Option<i64>>, DateOrder), DateError> {
-    let text: Vec<&str> = values.map(|v| v.map_or("", str::trim)).collect();
-    let parts: Vec<Option<Parts>> = in_pieces(&text, |start, piece| {
-        let mut parts: Vec<Option<Parts>> = Vec::with_capacity(piece.len());
-        for (i, &value) in piece.iter().enumerate() {
-            // The lines of one invoice share a time: a repeat is not read again.
-            if i > 0 && piece[i - 1] == value {
-                parts.push(parts[i - 1]);
-                continue;
-            }
-            match Some(value).filter(|v| !v.is_empty()) {
-                None => parts.push(None),
-                Some(v) => match split(v) {
-                    Some(p) => parts.push(Some(p)),
-                    None => {
-                        return Err(DateError::new(
-                            start + i,
-                            "expected a date such as 2010-12-01 08:26, 12/1/2010 8:26 or \
-                             01/12/2010 08:26",
-                        ))
-                    }
-                },
-            }
+    let rows = values.len();
+    let mut runs: Vec<Run<'a>> = Vec::new();
+    for (index, value) in values.enumerate() {
+        let value = value.map_or("", str::trim);
+        match runs.last_mut() {
+            Some(run) if run.text == value => run.rows += 1,
+            _ => runs.push(Run {
+                start: index,
+                rows: 1,
+                text: value,
+            }),
         }
-        Ok(parts)
-    })?;
+    }
+    let parts: Vec<Option<Parts>> = runs
+        .par_iter()
+        .map(|run| match run.text {
+            "" => Ok(None),
+            text => split(text).map(Some).ok_or_else(|| {
+                DateError::new(
+                    run.start,
+                    "expected a date such as 2010-12-01 08:26, 12/1/2010 8:26 or \
+                     01/12/2010 08:26",
+                )
+            }),
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Result<_, _>>()?;
 
-    let order = decide_order(&parts, |index| text[index])?;
-    let seconds = in_pieces(&parts, |start, piece| {
-        let mut seconds: Vec<Option<i64>> = Vec::with_capacity(piece.len());
-        for (i, p) in piece.iter().enumerate() {
-            let index = start + i;
-            if i > 0 && text[index - 1] == text[index] {
-                seconds.push(seconds[i - 1]);
-                continue;
-            }
-            match p {
-                None => seconds.push(None),
-                Some(p) => match to_seconds(p, order) {
-                    Some(s) => seconds.push(Some(s)),
-                    None => return Err(DateError::new(index, "no such day or time")),
-                },
-            }
-        }
-        Ok(seconds)
-    })?;
+    let order = decide_order(&runs, &parts)?;
+    let mut seconds: Vec<Option<i64>> = Vec::with_capacity(rows);
+    for (run, p) in runs.iter().zip(&parts) {
+        let value = match p {
+            None => None,
+            Some(p) => Some(
+                to_seconds(p, order)
+                    .ok_or_else(|| DateError::new(run.start, "no such day or time"))?,
+            ),
+        };
+        seconds.extend(std::iter::repeat_n(value, run.rows));
+    }
     Ok((seconds, order))
 }
 
-/// `work` on consecutive pieces of `values` in parallel (given each piece's first index),
-/// the results joined in order; the first error in row order is the one returned.
-fn in_pieces<T: Sync, U: Send>(
-    values: &[T],
-    work: impl Fn(usize, &[T]) -> Result<Vec<U>, DateError> + Sync,
-) -> Result<Vec<U>, DateError> {
-    const PIECE: usize = 1 << 16;
-    let pieces: Vec<Result<Vec<U>, DateError>> = values
-        .par_chunks(PIECE)
-        .enumerate()
-        .map(|(n, piece)| work(n * PIECE, piece))
-        .collect();
-    let mut joined = Vec::with_capacity(values.len());
-    for piece in pieces {
-        joined.extend(piece?);
-    }
-    Ok(joined)
+/// Consecutive rows with the same text.
+struct Run<'a> {
+    /// Index of the first of them.
+    start: usize,
+    rows: usize,
+    text: &'a str,
 }
 
 /// Picks the day/month order that fits every value. When every value fits both, sales logs
@@ -157,32 +144,33 @@ fn in_pieces<T: Sync, U: Send>(
 /// than 12 January → 12 February).
 ///
 /// A column that mixes two styles is reported at the first value of the rarer style, with
-/// an example of the common one: the rare values are the ones to fix. `text` gives the
-/// value at an index, for that example.
-fn decide_order<'a>(
-    parts: &[Option<Parts>],
-    text: impl Fn(usize) -> &'a str,
-) -> Result<DateOrder, DateError> {
-    let dated: Vec<(usize, &Parts)> = parts
+/// an example of the common one: the rare values are the ones to fix. Values are counted
+/// row by row; the rows of a run of one value step by zero, which favours neither order.
+fn decide_order(runs: &[Run], parts: &[Option<Parts>]) -> Result<DateOrder, DateError> {
+    let dated: Vec<(&Run, &Parts)> = runs
         .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
+        .zip(parts)
+        .filter_map(|(run, p)| p.as_ref().map(|p| (run, p)))
         .collect();
-    let count = |style: fn(&Parts) -> bool| dated.iter().filter(|(_, p)| style(p)).count();
-    let first = |style: fn(&Parts) -> bool| {
+    let count = |style: fn(&Parts) -> bool| {
         dated
             .iter()
-            .find(|(_, p)| style(p))
-            .map_or(0, |(index, _)| *index)
+            .filter(|(_, p)| style(p))
+            .map(|(run, _)| run.rows)
+            .sum::<usize>()
     };
+    let first = |style: fn(&Parts) -> bool| dated.iter().find(|(_, p)| style(p)).map(|(r, _)| *r);
     let mixed = |common: (&str, fn(&Parts) -> bool), rare: (&str, fn(&Parts) -> bool)| {
         let reason = format!(
             "a {} date in a column of {} dates such as `{}`; write every date the same way",
             rare.0,
             common.0,
-            text(first(common.1))
+            first(common.1).map_or("", |run| run.text)
         );
-        Err(DateError::new(first(rare.1), reason))
+        Err(DateError::new(
+            first(rare.1).map_or(0, |run| run.start),
+            reason,
+        ))
     };
 
     let year_first: (&str, fn(&Parts) -> bool) = ("year-first", |p| p.year_first);
@@ -195,9 +183,9 @@ fn decide_order<'a>(
         _ => return mixed(year_last, year_first),
     }
 
-    if let Some((index, _)) = dated.iter().find(|(_, p)| p.first > 12 && p.second > 12) {
+    if let Some((run, _)) = dated.iter().find(|(_, p)| p.first > 12 && p.second > 12) {
         return Err(DateError::new(
-            *index,
+            run.start,
             "no such day or month: neither of the first two numbers can be the month",
         ));
     }
