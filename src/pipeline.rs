@@ -271,9 +271,12 @@ pub fn prepare_frame(
     drop(checks);
     let (features, purchases) = timings.time(Stage::Features, observer, || {
         let by_customer = Groups::by_key(&cleaned.frame, CUSTOMER_RANK)?;
-        let features = customer_features(&cleaned.frame, &by_customer)?;
-        let purchases = Purchases::from_clean(&cleaned.frame, &by_customer)?;
-        Ok((features, purchases))
+        // Side by side: each has serial steps that leave a core for the other.
+        let (features, purchases) = rayon::join(
+            || customer_features(&cleaned.frame, &by_customer),
+            || Purchases::from_clean(&cleaned.frame, &by_customer),
+        );
+        Ok((features?, purchases?))
     })?;
     Ok(Prepared {
         load: report,

@@ -101,36 +101,19 @@ impl RowChecks {
         } else {
             lit("")
         };
-        let non_product_codes = non_product_codes(raw)?;
-        let services = Series::new("services".into(), SERVICE_DESCRIPTIONS);
-        let checks = raw
-            .clone()
-            .lazy()
-            .select([
-                col("customer")
-                    .is_not_null()
-                    .and(description.clone().is_not_null())
-                    .alias("present"),
-                stock_code_in(&non_product_codes).alias("non_product"),
-                stock_code_in(&non_product_codes).not().alias("product"),
-                description
-                    .is_in(lit(services).implode(false), false)
-                    .not()
-                    .alias("goods"),
-                col("unit_price")
-                    .lt_eq(lit(0.0))
-                    .alias("non_positive_price"),
-                col("unit_price").gt(lit(0.0)).alias("priced"),
-                is_cancellation().alias("cancelled"),
-            ])
-            .collect()?;
+        // Copies are searched beside the per-row checks.
+        let keys: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
+        let (repeated, checked) = rayon::join(
+            || repeated_rows(raw, &keys),
+            || row_flags(raw, &description),
+        );
+        let (checks, non_product_codes) = checked?;
         // A missing value fails the check, as it fails a filter.
         let flags = |name: &str| bool_values(&checks, name);
-        let keys: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
         Ok(RowChecks {
             has_descriptions,
             present: flags("present")?,
-            repeated: repeated_rows(raw, &keys)?,
+            repeated: repeated?,
             non_product: flags("non_product")?,
             product: flags("product")?,
             goods: flags("goods")?,
@@ -140,6 +123,35 @@ impl RowChecks {
             non_product_codes,
         })
     }
+}
+
+/// The checks of every row that look at its own values, and the log's non-product codes.
+fn row_flags(raw: &DataFrame, description: &Expr) -> Result<(DataFrame, Vec<String>)> {
+    let non_product_codes = non_product_codes(raw)?;
+    let services = Series::new("services".into(), SERVICE_DESCRIPTIONS);
+    let checks = raw
+        .clone()
+        .lazy()
+        .select([
+            col("customer")
+                .is_not_null()
+                .and(description.clone().is_not_null())
+                .alias("present"),
+            stock_code_in(&non_product_codes).alias("non_product"),
+            stock_code_in(&non_product_codes).not().alias("product"),
+            description
+                .clone()
+                .is_in(lit(services).implode(false), false)
+                .not()
+                .alias("goods"),
+            col("unit_price")
+                .lt_eq(lit(0.0))
+                .alias("non_positive_price"),
+            col("unit_price").gt(lit(0.0)).alias("priced"),
+            is_cancellation().alias("cancelled"),
+        ])
+        .collect()?;
+    Ok((checks, non_product_codes))
 }
 
 /// Applies the rules to the rows of `raw` whose checks are given, in order, counting each.
