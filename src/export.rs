@@ -2,6 +2,7 @@
 //! Parquet chosen by the file's extension. The file is written beside its destination
 //! under a temporary name and renamed at the end, so a failure never leaves half a file.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::error::{AisleError, Result};
-use crate::model::recommend::Method;
+use crate::model::recommend::{Method, Reason};
 use crate::pipeline::{Model, Prepared};
 
 /// Output formats, chosen by extension.
@@ -50,7 +51,13 @@ pub struct Row<'a> {
     pub stock_code: &'a str,
     pub description: &'a str,
     pub score: f64,
-    pub reason: String,
+    #[serde(serialize_with = "in_words")]
+    pub reason: Reason,
+}
+
+/// A reason written out in words as it is serialised, not kept as text per row.
+fn in_words<S: Serializer>(reason: &Reason, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_str(reason)
 }
 
 /// How many rows [`rows`] makes.
@@ -84,7 +91,7 @@ pub fn rows<'a>(prepared: &'a Prepared, model: &'a Model) -> impl Iterator<Item 
                             stock_code: &item.code,
                             description: &item.description,
                             score: (r.score * 10_000.0).round() / 10_000.0,
-                            reason: r.reason.to_string(),
+                            reason: r.reason,
                         }
                     })
                 })
@@ -173,6 +180,34 @@ const COLUMNS: [&str; 7] = [
     "reason",
 ];
 
+/// Rows as CSV, each field from buffers kept across rows: no allocation per row.
+fn write_csv<'a>(
+    rows: impl IntoIterator<Item = Row<'a>>,
+    out: impl Write,
+) -> std::result::Result<(), String> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    csv.write_record(COLUMNS).map_err(|e| e.to_string())?;
+    let (mut rank, mut score, mut reason) =
+        (itoa::Buffer::new(), ryu::Buffer::new(), String::new());
+    for row in rows {
+        reason.clear();
+        write!(reason, "{}", row.reason).map_err(|e| e.to_string())?;
+        csv.write_record([
+            row.customer_id,
+            row.method,
+            rank.format(row.rank),
+            row.stock_code,
+            row.description,
+            score.format(row.score),
+            &reason,
+        ])
+        .map_err(|e| e.to_string())?;
+    }
+    csv.flush().map_err(|e| e.to_string())
+}
+
 fn write_format<'a>(
     rows: impl IntoIterator<Item = Row<'a>>,
     format: Format,
@@ -190,16 +225,7 @@ fn write_format<'a>(
             list.end().map_err(|e| e.to_string())?;
             out.write_all(b"\n").map_err(|e| e.to_string())?;
         }
-        Format::Csv => {
-            let mut csv = csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(&mut out);
-            csv.write_record(COLUMNS).map_err(|e| e.to_string())?;
-            for row in rows {
-                csv.serialize(row).map_err(|e| e.to_string())?;
-            }
-            csv.flush().map_err(|e| e.to_string())?;
-        }
+        Format::Csv => write_csv(rows, &mut out)?,
         Format::Parquet => {
             let mut frame = frame(rows).map_err(|e| e.to_string())?;
             ParquetWriter::new(&mut out)
@@ -222,7 +248,7 @@ fn frame<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> PolarsResult<DataFrame>
         codes.push(row.stock_code);
         descriptions.push(row.description);
         scores.push(row.score);
-        reasons.push(row.reason);
+        reasons.push(row.reason.to_string());
     }
     DataFrame::new(
         ranks.len(),
