@@ -8,8 +8,8 @@ use rayon::prelude::*;
 
 use crate::data::clean::CODE_RANK;
 use crate::data::{
-    bool_values, f64_values, i64_values, key_values, Groups, TextColumn, EPOCH_WEEKDAY_OFFSET,
-    SECONDS_PER_DAY,
+    bool_values, f64_values, i64_values, key_values, FastMap, Groups, TextColumn,
+    EPOCH_WEEKDAY_OFFSET, SECONDS_PER_DAY,
 };
 use crate::error::{AisleError, Result};
 
@@ -173,7 +173,7 @@ struct Summary<'a> {
 impl<'a> Lines<'a> {
     fn read(clean: &'a DataFrame) -> Result<Lines<'a>> {
         let mut country_names: Vec<&str> = Vec::new();
-        let mut position: std::collections::HashMap<&str, u32> = Default::default();
+        let mut position: FastMap<&str, u32> = FastMap::default();
         // The lines of an invoice sit together and share a country: repeats skip the lookup.
         let mut last: Option<(&str, u32)> = None;
         let countries = clean

@@ -15,6 +15,11 @@ use polars::prelude::*;
 
 use crate::error::Result;
 
+/// Hash maps and sets for the many small keys of a log (codes, ids, names): a fast hash with
+/// a fixed seed, so that nothing depends on a random order from run to run.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
+
 /// 1970-01-01 was a Thursday: with Monday = 0, day `d` falls on `(d + 3) mod 7`.
 pub const EPOCH_WEEKDAY_OFFSET: i64 = 3;
 pub const SECONDS_PER_DAY: i64 = 86_400;
@@ -63,7 +68,7 @@ pub fn text_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
 pub fn ranks(frame: &DataFrame, name: &str) -> Result<UInt32Chunked> {
     let values = frame.column(name)?.str()?;
     // Each distinct value numbered as it first appears, then renumbered in text order.
-    let mut first_seen: std::collections::HashMap<&str, u32> = Default::default();
+    let mut first_seen: FastMap<&str, u32> = FastMap::default();
     let mut distinct: Vec<&str> = Vec::new();
     // Lines of one invoice sit together and share a customer: repeats skip the lookup.
     let mut last: Option<(&str, u32)> = None;

@@ -1,13 +1,12 @@
 //! The data-quality report of a raw log: what is missing, repeated, cancelled or odd,
 //! before any row is removed.
 
-use std::collections::{HashMap, HashSet};
-
 use polars::prelude::*;
 use serde::Serialize;
 
 use super::clean::RowChecks;
 use super::schema::Role;
+use super::{FastMap, FastSet};
 use crate::error::Result;
 
 /// What a person checks before trusting a sales log.
@@ -121,7 +120,7 @@ const TOP: usize = 10;
 
 /// The number of distinct values of a text column, missing values left out.
 fn distinct(values: &StringChunked) -> usize {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: FastSet<&str> = FastSet::default();
     let mut last = None;
     for value in values.iter().flatten() {
         if last != Some(value) {
@@ -133,8 +132,8 @@ fn distinct(values: &StringChunked) -> usize {
 }
 
 /// Rows per distinct value of a text column, missing values left out.
-fn counts(values: &StringChunked) -> HashMap<&str, usize> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+fn counts(values: &StringChunked) -> FastMap<&str, usize> {
+    let mut counts: FastMap<&str, usize> = FastMap::default();
     for value in values.iter().flatten() {
         *counts.entry(value).or_default() += 1;
     }
@@ -142,7 +141,7 @@ fn counts(values: &StringChunked) -> HashMap<&str, usize> {
 }
 
 /// The `n` most frequent values, ties by value.
-fn most_frequent(counts: HashMap<&str, usize>, n: usize) -> Vec<(String, usize)> {
+fn most_frequent(counts: FastMap<&str, usize>, n: usize) -> Vec<(String, usize)> {
     let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
     let order = |a: &(&str, usize), b: &(&str, usize)| b.1.cmp(&a.1).then(a.0.cmp(b.0));
     if ranked.len() > n && n > 0 {

@@ -2,8 +2,6 @@
 //! bought (cosine over sparse purchase vectors, never a dense customer × product matrix)
 //! or the engineered features (the PCA space, searched with a linfa-nn k-d tree).
 
-use std::collections::HashMap;
-
 use linfa_nn::distance::L2Dist;
 use linfa_nn::{CommonNearestNeighbour, NearestNeighbour};
 use ndarray::Array2;
@@ -11,6 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::purchases::Purchases;
+use crate::data::FastMap;
 use crate::error::{AisleError, Result};
 
 /// Where "near" is measured.
@@ -132,7 +131,7 @@ struct PurchaseGroups {
 impl PurchaseGroups {
     fn new(purchases: &Purchases) -> PurchaseGroups {
         let n = purchases.histories.len();
-        let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut index: FastMap<Vec<u32>, u32> = FastMap::default();
         let mut of = Vec::with_capacity(n);
         let mut members: Vec<Vec<u32>> = Vec::new();
         for customer in 0..n {
