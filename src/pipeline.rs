@@ -102,6 +102,8 @@ pub enum Stage {
     Reduce,
     ChooseK,
     Segment,
+    /// The three lists per customer. The purchase-neighbour search they start from runs
+    /// beside the stages from outliers to segment.
     Recommend,
     Evaluate,
 }
@@ -357,6 +359,110 @@ pub fn fit(
     let same_base = previous
         .filter(|p| p.params.outlier_share == params.outlier_share && p.params.seed == params.seed);
 
+    let reuse_neighbours = previous.filter(|p| {
+        p.params.neighbours == params.neighbours
+            && p.params.space == params.space
+            && (params.space == SimilaritySpace::Purchases || same_base.is_some())
+    });
+    // The purchase-neighbour search needs only the purchases: it runs beside the stages from
+    // outliers to segment, whose serial steps (PCA above all) leave a core free.
+    let search_early = reuse_neighbours.is_none() && params.space == SimilaritySpace::Purchases;
+    let (segmented, early_neighbours) = rayon::join(
+        || segment_customers(prepared, params, same_base, &mut timings, observer),
+        || search_early.then(|| knn::purchase_neighbours(&prepared.purchases, params.neighbours)),
+    );
+    let segmented = segmented?;
+    let (points, segments, inliers, k) = (
+        &segmented.points,
+        &segmented.segments,
+        &segmented.inliers,
+        segmented.k,
+    );
+
+    let (neighbours, recommendations, agreement) =
+        timings.time(Stage::Recommend, observer, || {
+            let neighbours = match (reuse_neighbours, early_neighbours) {
+                (Some(p), _) => p.neighbours.clone(),
+                (None, Some(found)) => Arc::new(found),
+                (None, None) => Arc::new(knn::feature_neighbours(points, params.neighbours)?),
+            };
+            let recommendations =
+                recommend_all(prepared, params, segments, inliers, k, &neighbours);
+            let agreement = recommend::agreement(&recommendations);
+            tracing::info!(
+                "K = {k} ({}); {:.1} % of {} customers have an item on both lists, mean \
+                 Jaccard {:.3}",
+                if params.k.is_some() {
+                    "forced"
+                } else {
+                    "best silhouette"
+                },
+                agreement.customers_with_agreement * 100.0,
+                agreement.customers,
+                agreement.mean_jaccard
+            );
+            Ok((neighbours, Arc::new(recommendations), agreement))
+        })?;
+
+    let Segmented {
+        profiles,
+        inlier_mean,
+        inlier_sd,
+        ..
+    } = &segmented;
+    let labels = Arc::new(cluster::describe_all(profiles, inlier_mean, inlier_sd));
+    Ok(Model {
+        params: params.clone(),
+        outliers: segmented.outliers,
+        correlation: segmented.correlation,
+        reduction: segmented.reduction,
+        points: segmented.points,
+        inliers: segmented.inliers,
+        distances: segmented.distances,
+        sweep: segmented.sweep,
+        k,
+        segmentation: segmented.segmentation,
+        segments: segmented.segments,
+        labels,
+        profiles: segmented.profiles,
+        inlier_mean: Arc::new(segmented.inlier_mean),
+        inlier_sd: Arc::new(segmented.inlier_sd),
+        segment_silhouettes: segmented.segment_silhouettes,
+        neighbours,
+        recommendations,
+        agreement,
+        timings,
+    })
+}
+
+/// The model stages from outliers to segment.
+struct Segmented {
+    outliers: Arc<Outliers>,
+    inliers: Arc<Vec<usize>>,
+    correlation: Arc<Array2<f64>>,
+    reduction: Arc<Reduction>,
+    points: Arc<Array2<f64>>,
+    distances: Arc<Distances>,
+    sweep: Arc<Vec<SilhouetteScore>>,
+    inlier_mean: Vec<f64>,
+    inlier_sd: Vec<f64>,
+    k: usize,
+    segmentation: Arc<Segmentation>,
+    segments: Arc<Vec<usize>>,
+    profiles: Arc<Vec<Profile>>,
+    segment_silhouettes: Arc<Vec<Vec<f64>>>,
+}
+
+/// Outliers, correlation, PCA, the K sweep and the segments; the first four are taken from
+/// `same_base` when it was fitted with the same outlier share and seed.
+fn segment_customers(
+    prepared: &Prepared,
+    params: &Params,
+    same_base: Option<&Model>,
+    timings: &mut Timings,
+    observer: &dyn Observer,
+) -> Result<Segmented> {
+    let features = &prepared.features;
     let (outliers, inliers) = match same_base {
         Some(p) => (p.outliers.clone(), p.inliers.clone()),
         None => timings.time(Stage::Outliers, observer, || {
@@ -427,63 +533,21 @@ pub fn fit(
             ))
         })?;
 
-    let reuse_neighbours = previous.filter(|p| {
-        p.params.neighbours == params.neighbours
-            && p.params.space == params.space
-            && (params.space == SimilaritySpace::Purchases || same_base.is_some())
-    });
-    let (neighbours, recommendations, agreement) =
-        timings.time(Stage::Recommend, observer, || {
-            let neighbours = match reuse_neighbours {
-                Some(p) => p.neighbours.clone(),
-                None => Arc::new(match params.space {
-                    SimilaritySpace::Purchases => {
-                        knn::purchase_neighbours(&prepared.purchases, params.neighbours)
-                    }
-                    SimilaritySpace::Features => {
-                        knn::feature_neighbours(&points, params.neighbours)?
-                    }
-                }),
-            };
-            let recommendations =
-                recommend_all(prepared, params, &segments, &inliers, k, &neighbours);
-            let agreement = recommend::agreement(&recommendations);
-            tracing::info!(
-                "K = {k} ({}); {:.1} % of {} customers have an item on both lists, mean \
-                 Jaccard {:.3}",
-                if params.k.is_some() {
-                    "forced"
-                } else {
-                    "best silhouette"
-                },
-                agreement.customers_with_agreement * 100.0,
-                agreement.customers,
-                agreement.mean_jaccard
-            );
-            Ok((neighbours, Arc::new(recommendations), agreement))
-        })?;
-
-    Ok(Model {
-        params: params.clone(),
+    Ok(Segmented {
         outliers,
+        inliers,
         correlation,
         reduction,
         points,
-        inliers,
         distances,
         sweep,
+        inlier_mean,
+        inlier_sd,
         k,
         segmentation,
         segments,
-        labels: Arc::new(cluster::describe_all(&profiles, &inlier_mean, &inlier_sd)),
         profiles,
-        inlier_mean: Arc::new(inlier_mean),
-        inlier_sd: Arc::new(inlier_sd),
         segment_silhouettes,
-        neighbours,
-        recommendations,
-        agreement,
-        timings,
     })
 }
 

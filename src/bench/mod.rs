@@ -236,6 +236,10 @@ pub fn table(results: &[(String, BenchResult)]) -> String {
             });
         }
     }
+    out.push_str(
+        "outliers to segment share the cores with the purchase-neighbour search, which runs \
+         beside them;\nrecommend makes the lists from what it found.\n",
+    );
     out
 }
 
