@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::data::clean::CODE_RANK;
 use crate::data::{
-    bool_values, f64_values, i64_values, key_values, FastMap, Groups, TextColumn,
+    bool_values, f64_values, first_seen_ids, i64_values, key_values, Groups, TextColumn,
     EPOCH_WEEKDAY_OFFSET, SECONDS_PER_DAY,
 };
 use crate::error::{AisleError, Result};
@@ -172,27 +172,10 @@ struct Summary<'a> {
 
 impl<'a> Lines<'a> {
     fn read(clean: &'a DataFrame) -> Result<Lines<'a>> {
-        let mut country_names: Vec<&str> = Vec::new();
-        let mut position: FastMap<&str, u32> = FastMap::default();
-        // The lines of an invoice sit together and share a country: repeats skip the lookup.
-        let mut last: Option<(&str, u32)> = None;
-        let countries = clean
-            .column("country")?
-            .str()?
-            .iter()
-            .map(|country| {
-                country.map_or(u32::MAX, |country| match last {
-                    Some((name, id)) if name == country => id,
-                    _ => {
-                        let id = *position.entry(country).or_insert_with(|| {
-                            country_names.push(country);
-                            country_names.len() as u32 - 1
-                        });
-                        last = Some((country, id));
-                        id
-                    }
-                })
-            })
+        let (countries, country_names) = first_seen_ids(clean.column("country")?.str()?);
+        let countries = countries
+            .into_iter()
+            .map(|id| id.unwrap_or(u32::MAX))
             .collect();
         Ok(Lines {
             customer: TextColumn::new(clean, "customer")?,

@@ -404,13 +404,11 @@ pub fn fit(
             Ok((neighbours, Arc::new(recommendations), agreement))
         })?;
 
-    let Segmented {
-        profiles,
-        inlier_mean,
-        inlier_sd,
-        ..
-    } = &segmented;
-    let labels = Arc::new(cluster::describe_all(profiles, inlier_mean, inlier_sd));
+    let labels = cluster::describe_all(
+        &segmented.profiles,
+        &segmented.inlier_mean,
+        &segmented.inlier_sd,
+    );
     Ok(Model {
         params: params.clone(),
         outliers: segmented.outliers,
@@ -423,7 +421,7 @@ pub fn fit(
         k,
         segmentation: segmented.segmentation,
         segments: segmented.segments,
-        labels,
+        labels: Arc::new(labels),
         profiles: segmented.profiles,
         inlier_mean: Arc::new(segmented.inlier_mean),
         inlier_sd: Arc::new(segmented.inlier_sd),

@@ -111,6 +111,7 @@ pub fn parse_column<'a>(
                 )
             }),
         })
+        // Gathered first, so that the first bad value in row order is the one reported.
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<_, _>>()?;

@@ -15,10 +15,9 @@ use polars::prelude::*;
 
 use crate::error::Result;
 
-/// Hash maps and sets for the many small keys of a log (codes, ids, names): a fast hash with
-/// a fixed seed, so that nothing depends on a random order from run to run.
+/// A hash map for the many small keys of a log (codes, ids, names): a fast hash with a fixed
+/// seed, so that nothing depends on a random order from run to run.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
 
 /// 1970-01-01 was a Thursday: with Monday = 0, day `d` falls on `(d + 3) mod 7`.
 pub const EPOCH_WEEKDAY_OFFSET: i64 = 3;
@@ -66,13 +65,28 @@ pub fn text_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
 /// Each row's position among the distinct values of a text column in ascending order
 /// (missing values stay missing): an integer key that groups and sorts like the text.
 pub fn ranks(frame: &DataFrame, name: &str) -> Result<UInt32Chunked> {
-    let values = frame.column(name)?.str()?;
-    // Each distinct value numbered as it first appears, then renumbered in text order.
+    let (seen, distinct) = first_seen_ids(frame.column(name)?.str()?);
+    // Renumbered in text order.
+    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
+    order.sort_unstable_by_key(|&id| distinct[id as usize]);
+    let mut rank = vec![0u32; distinct.len()];
+    for (position, &id) in order.iter().enumerate() {
+        rank[id as usize] = position as u32;
+    }
+    Ok(seen
+        .into_iter()
+        .map(|id| id.map(|id| rank[id as usize]))
+        .collect())
+}
+
+/// Each row's value numbered by its first appearance (missing values stay missing), and the
+/// distinct values in that order. The lines of an invoice sit together and share most of
+/// their values, so a repeat of the row before skips the lookup.
+pub fn first_seen_ids(values: &StringChunked) -> (Vec<Option<u32>>, Vec<&str>) {
     let mut first_seen: FastMap<&str, u32> = FastMap::default();
     let mut distinct: Vec<&str> = Vec::new();
-    // Lines of one invoice sit together and share a customer: repeats skip the lookup.
     let mut last: Option<(&str, u32)> = None;
-    let seen: Vec<Option<u32>> = values
+    let ids = values
         .iter()
         .map(|v| {
             let v = v?;
@@ -89,16 +103,7 @@ pub fn ranks(frame: &DataFrame, name: &str) -> Result<UInt32Chunked> {
             }
         })
         .collect();
-    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
-    order.sort_unstable_by_key(|&id| distinct[id as usize]);
-    let mut rank = vec![0u32; distinct.len()];
-    for (position, &id) in order.iter().enumerate() {
-        rank[id as usize] = position as u32;
-    }
-    Ok(seen
-        .into_iter()
-        .map(|id| id.map(|id| rank[id as usize]))
-        .collect())
+    (ids, distinct)
 }
 
 /// Row positions grouped by an integer key column such as a rank: the rows of key `k` are

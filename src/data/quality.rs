@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::clean::RowChecks;
 use super::schema::Role;
-use super::{FastMap, FastSet};
+use super::{first_seen_ids, FastMap};
 use crate::error::Result;
 
 /// What a person checks before trusting a sales log.
@@ -80,8 +80,7 @@ struct Summary {
 }
 
 impl Summary {
-    /// Each column is counted on its own, side by side. Invoices, customers and countries
-    /// change only between invoices, so runs of one value are looked up once.
+    /// Each column is counted on its own, side by side.
     fn of(raw: &DataFrame) -> Result<Summary> {
         let text = |name: &str| -> Result<StringChunked> {
             Ok(raw.column(name)?.cast(&DataType::String)?.str()?.clone())
@@ -120,15 +119,7 @@ const TOP: usize = 10;
 
 /// The number of distinct values of a text column, missing values left out.
 fn distinct(values: &StringChunked) -> usize {
-    let mut seen: FastSet<&str> = FastSet::default();
-    let mut last = None;
-    for value in values.iter().flatten() {
-        if last != Some(value) {
-            seen.insert(value);
-            last = Some(value);
-        }
-    }
-    seen.len()
+    first_seen_ids(values).1.len()
 }
 
 /// Rows per distinct value of a text column, missing values left out.

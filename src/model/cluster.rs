@@ -184,15 +184,8 @@ pub fn silhouette_sweep(
     let ks: Vec<usize> = (*K_RANGE.start()..=top).collect();
     let labels = ks
         .par_iter()
-        .map(|&k| {
-            let labels = kmeans_runs(fitted, k, seed, SWEEP_RUNS)?.labels;
-            // Labels of the customers the silhouette is computed on.
-            Ok(if sampled {
-                labels
-            } else {
-                distances.rows.iter().map(|&r| labels[r]).collect()
-            })
-        })
+        // The fitted customers are the ones the silhouette is computed on.
+        .map(|&k| Ok(kmeans_runs(fitted, k, seed, SWEEP_RUNS)?.labels))
         .collect::<Result<Vec<Vec<usize>>>>()?;
     let labellings: Vec<(&[usize], usize)> = labels
         .iter()

@@ -81,16 +81,16 @@ impl Distances {
         let start = |i: usize| i * (2 * m - i - 1) / 2;
         let mut sums: Vec<Sums> = labellings.iter().map(|&(_, k)| Sums::new(m, k)).collect();
         for block in (0..m).step_by(BLOCK) {
-            for (sum, &(label, k)) in sums.iter_mut().zip(labellings) {
+            for (sum, &(label, _)) in sums.iter_mut().zip(labellings) {
                 for i in block..(block + BLOCK).min(m) {
                     let row = &self.condensed[start(i)..start(i) + (m - i - 1)];
-                    sum.add_row(i, row, label, k);
+                    sum.add_row(i, row, label);
                 }
             }
         }
         sums.into_iter()
             .zip(labellings)
-            .map(|(sum, &(label, k))| sum.silhouettes(label, k))
+            .map(|(sum, &(label, _))| sum.silhouettes(label))
             .collect()
     }
 
@@ -110,16 +110,13 @@ impl Distances {
             })
             .collect()
     }
-
-    pub fn mean_silhouette(&self, labels: &[usize], k: usize) -> f64 {
-        mean(&self.silhouettes(labels, k))
-    }
 }
 
 /// Sums of distances by segment for one labelling, split in two so that both halves are
 /// summed in order: `after[i·k + c]` over j > i, `before[c·m + j]` over i < j with label c.
 struct Sums {
     m: usize,
+    k: usize,
     after: Vec<f64>,
     before: Vec<f64>,
     lanes: Vec<f64>,
@@ -129,6 +126,7 @@ impl Sums {
     fn new(m: usize, k: usize) -> Sums {
         Sums {
             m,
+            k,
             after: vec![0.0; m * k],
             before: vec![0.0; k * m],
             lanes: vec![0.0; 4 * k],
@@ -136,8 +134,8 @@ impl Sums {
     }
 
     /// Adds row `i` of the triangle, `d(i, j)` for j > i.
-    fn add_row(&mut self, i: usize, row: &[f32], label: &[usize], k: usize) {
-        let m = self.m;
+    fn add_row(&mut self, i: usize, row: &[f32], label: &[usize]) {
+        let (m, k) = (self.m, self.k);
         let column = &mut self.before[label[i] * m + i + 1..(label[i] + 1) * m];
         for (sum, &d) in column.iter_mut().zip(row) {
             *sum += f64::from(d);
@@ -153,8 +151,8 @@ impl Sums {
         }
     }
 
-    fn silhouettes(&self, label: &[usize], k: usize) -> Vec<f64> {
-        let m = self.m;
+    fn silhouettes(&self, label: &[usize]) -> Vec<f64> {
+        let (m, k) = (self.m, self.k);
         let sum = |i: usize, c: usize| self.after[i * k + c] + self.before[c * m + i];
         let mut sizes = vec![0usize; k];
         for &l in label {
